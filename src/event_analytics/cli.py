@@ -1,0 +1,170 @@
+"""The ``event-analytics`` command line.
+
+Subcommands:
+
+* ``generate`` - write deterministic sample events into the landing zone
+  (see :mod:`event_analytics.sample_data` and ``docs/landing-zone.md``).
+
+Run ``event-analytics --help`` (or ``python -m event_analytics.cli --help``) for details.
+Argument errors print a message and exit with status 2; I/O errors exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote
+
+from event_analytics.sample_data import generate_landing_zone
+
+#: Environment variable naming the landing zone (a path or a ``file://`` URL).
+LANDING_ENV_VAR = "EVENTS_LANDING_URL"
+#: Landing zone used when neither ``--landing`` nor the environment variable is set.
+DEFAULT_LANDING = "data/landing"
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+_Handler = Callable[[argparse.Namespace, argparse.ArgumentParser], int]
+
+
+def landing_path(location: str | None = None) -> Path:
+    """The local landing-zone directory for ``location`` (a path or ``file://`` URL).
+
+    ``None`` or ``""`` falls back to ``$EVENTS_LANDING_URL``, then to ``data/landing``
+    (relative to the current directory). Raises :class:`ValueError` for other URL schemes.
+    """
+    value = location or os.environ.get(LANDING_ENV_VAR) or DEFAULT_LANDING
+    if value.startswith("file://"):
+        rest = value[len("file://") :]
+        if rest.startswith("localhost/"):
+            rest = rest[len("localhost") :]
+        if not rest:
+            raise ValueError(f"landing URL {value!r} names no directory")
+        return Path(unquote(rest))
+    if "://" in value:
+        raise ValueError(
+            f"unsupported landing location {value!r}: use a local path or a file:// URL"
+        )
+    return Path(value)
+
+
+def _iso_date(text: str) -> date:
+    """argparse type: a ``YYYY-MM-DD`` date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_generate(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the ``generate`` subcommand."""
+    parser = subparsers.add_parser(
+        "generate",
+        help="write deterministic sample events into the landing zone",
+        description=(
+            "Write sample product events to <landing>/events/date=YYYY-MM-DD/part-*.jsonl[.gz]. "
+            "The same arguments always produce the same bytes; existing part files of the "
+            "generated days are replaced."
+        ),
+    )
+    parser.add_argument("--start", type=_iso_date, required=True, help="first day (YYYY-MM-DD)")
+    parser.add_argument("--days", type=_positive_int, required=True, help="number of days")
+    parser.add_argument(
+        "--events-per-day",
+        type=_positive_int,
+        required=True,
+        help="non-blank lines per day (events, re-sends and malformed lines)",
+    )
+    parser.add_argument("--seed", type=int, required=True, help="random seed")
+    parser.add_argument(
+        "--landing",
+        default=None,
+        help=f"landing zone path or file:// URL (default: ${LANDING_ENV_VAR} or {DEFAULT_LANDING})",
+    )
+    parser.set_defaults(handler=_run_generate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with all subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="event-analytics",
+        description="Product-events analytics: tools around the landing zone and pipeline.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_generate(subparsers)
+    return parser
+
+
+def _run_generate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run ``generate``: write the days, print progress and a final summary line."""
+    try:
+        root = landing_path(args.landing)
+    except ValueError as exc:
+        return _usage_error(parser, args.command, str(exc))
+    began = time.perf_counter()
+    try:
+        summary = generate_landing_zone(
+            root,
+            args.start,
+            args.days,
+            args.events_per_day,
+            args.seed,
+            progress=lambda message: print(message, flush=True),
+        )
+    except ValueError as exc:
+        return _usage_error(parser, args.command, str(exc))
+    except OSError as exc:
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    elapsed = time.perf_counter() - began
+    print(
+        f"generated {summary.lines_written:,} lines ({summary.blank_lines:,} blank lines besides) "
+        f"in {summary.files} files for {summary.days} day(s) under {root} in {elapsed:.1f} s"
+    )
+    return EXIT_OK
+
+
+def _usage_error(parser: argparse.ArgumentParser, command: str, message: str) -> int:
+    """Print an argparse-style error for ``command`` and return the usage exit status."""
+    print(f"{parser.prog} {command}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _exit_status(exc: SystemExit) -> int:
+    """The exit status argparse asked for (it exits 2 on errors, 0 after ``--help``)."""
+    if exc.code is None:
+        return EXIT_OK
+    return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``), run the subcommand, return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return _exit_status(exc)
+    handler: _Handler = args.handler
+    return handler(args, parser)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""`raw_events`: every usable line of the landing zone, one partition per UTC day."""
+
+import dagster as dg
+
+from event_analytics.ingest import load_window
+from event_analytics.landing import LandingZoneResource
+from event_analytics.metadata import column_schema, preview
+from event_analytics.partitions import daily_partitions, window_bounds, window_days
+from event_analytics.policies import CRITICAL_FRESHNESS, DUCKDB_POOL, SINGLE_RUN_BACKFILL
+from event_analytics.warehouse import WarehouseResource
+
+RAW_EVENTS_COLUMNS = column_schema(
+    [
+        ("event_id", "VARCHAR", "The producer's id for the event; duplicates possible here."),
+        ("user_id", "VARCHAR", "Who did it; NULL when the producer did not know."),
+        ("event_type", "VARCHAR", "What happened, e.g. page_view, add_to_cart, purchase."),
+        ("occurred_at", "TIMESTAMP", "When it happened, in UTC."),
+        ("event_date", "DATE", "The UTC day of occurred_at: the partition."),
+        ("revenue", "DECIMAL(18,4)", "Exact revenue of the event; 0 when none."),
+        ("properties", "JSON", "The producer's properties object."),
+        ("extra", "JSON", "Top-level fields outside the contract, kept as they came."),
+        ("source_file", "VARCHAR", "Landed file, relative to the landing root."),
+        ("source_line", "BIGINT", "1-based line number in that file."),
+    ]
+)
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN_BACKFILL,
+    freshness_policy=CRITICAL_FRESHNESS,
+    pool=DUCKDB_POOL,
+    group_name="events",
+    kinds={"duckdb", "sql"},
+    metadata={"dagster/table_name": "raw.events", "dagster/column_schema": RAW_EVENTS_COLUMNS},
+)
+def raw_events(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    landing: LandingZoneResource,
+) -> dg.MaterializeResult:
+    """Raw product events exactly as producers sent them, one row per usable landed line.
+
+    Table `raw.events`. Partition D holds every usable line of the landing folder
+    `events/date=D/`. Lines that break the landing-zone contract are not dropped: they go to
+    `raw.rejected_events` with file, line number, the raw text and a reason, in the same
+    transaction. Lines read = rows loaded + rows rejected, always. Duplicates and events
+    without a user are still here; `cleaned_events` removes them.
+    """
+    window = context.partition_time_window
+    days = window_days(window)
+    bounds = window_bounds(window)
+    with warehouse.connect() as connection, connection.transaction():
+        report = load_window(connection, landing, days, bounds, progress=context.log.info)
+        sample = connection.fetch_dicts(
+            "SELECT event_id, user_id, event_type, occurred_at, revenue FROM raw.events "
+            "WHERE occurred_at >= $window_start AND occurred_at < $window_end "
+            "ORDER BY occurred_at, event_id LIMIT 10",
+            bounds,
+        )
+        rejected = connection.fetch_dicts(
+            "SELECT source_file, line_number, reason, detail FROM raw.rejected_events "
+            "WHERE partition_date >= CAST($window_start AS DATE) "
+            "AND partition_date < CAST($window_end AS DATE) "
+            "ORDER BY source_file, line_number LIMIT 10",
+            bounds,
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": report.rows_loaded,
+            "days": report.days,
+            "files": report.files,
+            "lines_read": report.lines_read,
+            "rows_loaded": report.rows_loaded,
+            "rows_rejected": report.rows_rejected,
+            "blank_lines": report.blank_lines,
+            "corrupt_files": dg.MetadataValue.json(report.corrupt_files),
+            "rejected_ratio": dg.MetadataValue.float(
+                report.rows_rejected / report.lines_read if report.lines_read else 0.0
+            ),
+            "rejected_by_reason": dg.MetadataValue.json(dict(report.rejected_by_reason)),
+            "preview": preview(sample),
+            "rejected_preview": preview(rejected),
+        }
+    )

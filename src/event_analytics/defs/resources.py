@@ -1,0 +1,18 @@
+"""The services every asset, sensor and check talks to, configured from the environment."""
+
+import dagster as dg
+
+from event_analytics.landing import LandingZoneResource
+from event_analytics.settings import EVENTS_LANDING_URL, WAREHOUSE_URL
+from event_analytics.warehouse import WarehouseResource
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """Bind `warehouse` and `landing` to `WAREHOUSE_URL` and `EVENTS_LANDING_URL`."""
+    return dg.Definitions(
+        resources={
+            "warehouse": WarehouseResource(url=WAREHOUSE_URL.for_resource()),
+            "landing": LandingZoneResource(url=EVENTS_LANDING_URL.for_resource()),
+        }
+    )

@@ -1,0 +1,173 @@
+"""Load a window of landed days into `raw.events` / `raw.rejected_events` in one transaction.
+
+Python only lists files, decompresses them and hands their bytes to the warehouse as Arrow;
+all parsing and validation is one SQL pass per batch (`sql/duckdb/raw_events_parse.sql`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from event_analytics.landing import CorruptFileError, LandedFile, LandingZoneResource, lines_table
+from event_analytics.warehouse import WarehouseConnection
+
+# Bytes of decompressed landing data parsed per SQL pass: bounds memory on huge days while
+# keeping the per-statement overhead negligible.
+BATCH_BYTES = 256 * 1024 * 1024
+
+
+class LostLinesError(RuntimeError):
+    """The loaded and rejected rows do not add up to the lines read: nothing is committed."""
+
+
+@dataclass
+class LoadReport:
+    """What one load did, for metadata and for the invariant check."""
+
+    days: int = 0
+    files: int = 0
+    corrupt_files: list[str] = field(default_factory=list)
+    lines_read: int = 0
+    blank_lines: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def balanced(self) -> bool:
+        return self.lines_read == self.rows_loaded + self.rows_rejected
+
+
+_FILE_TALLY = """
+SELECT source_file,
+       count(*) FILTER (WHERE NOT is_blank) AS lines_read,
+       count(*) FILTER (WHERE is_blank) AS blank_lines,
+       count(*) FILTER (WHERE NOT is_blank AND reason IS NULL) AS rows_loaded,
+       count(*) FILTER (WHERE NOT is_blank AND reason IS NOT NULL) AS rows_rejected
+FROM parsed_lines
+GROUP BY source_file
+"""
+
+_REASON_TALLY = """
+SELECT reason, count(*) AS n FROM parsed_lines
+WHERE NOT is_blank AND reason IS NOT NULL GROUP BY reason
+"""
+
+_RECORD_FILE = """
+INSERT INTO raw.landed_files VALUES (
+    $partition_date, $source_file, $size_bytes, $modified_at, $status,
+    $lines_read, $blank_lines, $rows_loaded, $rows_rejected
+)
+"""
+
+_RECORD_CORRUPT = """
+INSERT INTO raw.rejected_events VALUES (
+    $partition_date, $source_file, NULL, NULL, 'corrupt_file', $detail
+)
+"""
+
+_COUNT_WINDOW = """
+SELECT
+    (SELECT count(*) FROM raw.events
+      WHERE occurred_at >= $window_start AND occurred_at < $window_end) AS loaded,
+    (SELECT count(*) FROM raw.rejected_events
+      WHERE partition_date >= CAST($window_start AS DATE)
+        AND partition_date < CAST($window_end AS DATE)
+        AND line_number IS NOT NULL) AS rejected
+"""
+
+
+def _batches(
+    landing: LandingZoneResource,
+    files: Sequence[LandedFile],
+    report: LoadReport,
+    record_corrupt: Callable[[LandedFile, str], None],
+) -> Iterator[tuple[pa.Table, list[LandedFile]]]:
+    """Arrow tables of lines with the files they came from, each about `BATCH_BYTES` at most."""
+    pending: list[pa.Table] = []
+    members: list[LandedFile] = []
+    size = 0
+    for landed in files:
+        try:
+            content = landing.read(landed)
+        except CorruptFileError as error:
+            report.corrupt_files.append(landed.relative_path)
+            record_corrupt(landed, str(error))
+            continue
+        pending.append(lines_table(landed, content))
+        members.append(landed)
+        size += len(content)
+        if size >= BATCH_BYTES:
+            yield pa.concat_tables(pending), members
+            pending, members, size = [], [], 0
+    if pending:
+        yield pa.concat_tables(pending), members
+
+
+def load_window(
+    connection: WarehouseConnection,
+    landing: LandingZoneResource,
+    days: Sequence[dt.date],
+    bounds: dict[str, dt.datetime],
+    progress: Callable[[str], None] = lambda _: None,
+) -> LoadReport:
+    """Replace the window's raw rows with what the landing zone holds now. Call in a transaction."""
+    report = LoadReport(days=len(days))
+    connection.run_script("duckdb/schema")
+    connection.run_script("duckdb/raw_events_replace", bounds)
+
+    def record_corrupt(landed: LandedFile, detail: str) -> None:
+        params = {"partition_date": landed.day, "source_file": landed.relative_path}
+        connection.execute(_RECORD_CORRUPT, {**params, "detail": detail})
+        _record_file(connection, landed, "corrupt", {})
+
+    for day in days:
+        files = landing.list_files(day)
+        report.files += len(files)
+        for batch, members in _batches(landing, files, report, record_corrupt):
+            connection.register_arrow("landed_lines", batch)
+            connection.run_script("duckdb/raw_events_parse")
+            connection.run_script("duckdb/raw_events_insert")
+            tallies = {t["source_file"]: t for t in connection.fetch_dicts(_FILE_TALLY)}
+            for landed in members:  # an empty file has no lines, hence no tally row
+                tally = tallies.get(landed.relative_path, {})
+                _record_file(connection, landed, "loaded", tally)
+                report.lines_read += tally.get("lines_read", 0)
+                report.blank_lines += tally.get("blank_lines", 0)
+            for row in connection.execute(_REASON_TALLY):
+                report.rejected_by_reason[row[0]] += row[1]
+            connection.unregister_all()
+        progress(f"{day.isoformat()}: {len(files)} file(s) loaded")
+    counted = connection.execute(_COUNT_WINDOW, bounds)[0]
+    report.rows_loaded, report.rows_rejected = int(counted[0]), int(counted[1])
+    if not report.balanced:
+        raise LostLinesError(
+            f"{report.lines_read} lines read but {report.rows_loaded} loaded + "
+            f"{report.rows_rejected} rejected; rolling back so nothing is lost silently."
+        )
+    return report
+
+
+def _record_file(
+    connection: WarehouseConnection, landed: LandedFile, status: str, tally: dict[str, int]
+) -> None:
+    modified = dt.datetime.fromtimestamp(landed.modified_ns / 1e9, dt.UTC).replace(tzinfo=None)
+    connection.execute(
+        _RECORD_FILE,
+        {
+            "partition_date": landed.day,
+            "source_file": landed.relative_path,
+            "size_bytes": landed.size_bytes,
+            "modified_at": modified,
+            "status": status,
+            "lines_read": tally.get("lines_read", 0),
+            "blank_lines": tally.get("blank_lines", 0),
+            "rows_loaded": tally.get("rows_loaded", 0),
+            "rows_rejected": tally.get("rows_rejected", 0),
+        },
+    )

@@ -1,0 +1,12 @@
+"""The landing-zone seam: where raw event files come from."""
+
+from event_analytics.landing.files import CorruptFileError, LandedFile, lines_table
+from event_analytics.landing.resource import LandingZoneConfigError, LandingZoneResource
+
+__all__ = [
+    "CorruptFileError",
+    "LandedFile",
+    "LandingZoneConfigError",
+    "LandingZoneResource",
+    "lines_table",
+]

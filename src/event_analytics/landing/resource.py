@@ -1,0 +1,97 @@
+"""The landing zone as a Dagster resource: where producers drop raw event files.
+
+Today it is a local (or mounted) folder; the assets only call `list_days`, `list_files` and
+`read`, so object storage can take its place without touching them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from event_analytics.landing.files import LandedFile, decode_file, is_event_file
+from event_analytics.settings import EVENTS_LANDING_URL
+
+_DAY_FOLDER = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
+
+
+class LandingZoneConfigError(ValueError):
+    """`EVENTS_LANDING_URL` cannot be used as given."""
+
+
+class LandingZoneResource(dg.ConfigurableResource):
+    """Raw product events as newline-delimited JSON, one folder per UTC day.
+
+    Layout: `<url>/events/date=YYYY-MM-DD/*.jsonl[.gz]` (see docs/landing-zone.md).
+    """
+
+    url: str = Field(default=EVENTS_LANDING_URL.default, description=EVENTS_LANDING_URL.description)
+
+    def root(self) -> Path:
+        """The landing zone's local root folder."""
+        text = self.url.strip()
+        if text.startswith("file://"):
+            text = text.removeprefix("file://")
+        elif "://" in text:
+            scheme = text.split("://", 1)[0]
+            raise LandingZoneConfigError(
+                f"{EVENTS_LANDING_URL.env_var} uses {scheme}://, which this release cannot read "
+                "yet: point it at a local or mounted folder."
+            )
+        if not text:
+            raise LandingZoneConfigError(f"{EVENTS_LANDING_URL.env_var} is empty.")
+        return Path(text)
+
+    def events_root(self) -> Path:
+        return self.root() / "events"
+
+    def day_folder(self, day: dt.date) -> Path:
+        return self.events_root() / f"date={day.isoformat()}"
+
+    def list_days(self) -> list[dt.date]:
+        """Every day that has a `date=YYYY-MM-DD` folder, in order; other folders are skipped."""
+        base = self.events_root()
+        if not base.is_dir():
+            return []
+        days = []
+        for child in base.iterdir():
+            match = _DAY_FOLDER.match(child.name)
+            if match and child.is_dir():
+                try:
+                    days.append(dt.date.fromisoformat(match.group(1)))
+                except ValueError:
+                    continue
+        return sorted(days)
+
+    def list_files(self, day: dt.date) -> list[LandedFile]:
+        """The event files of one day, in name order; a missing folder is a day with no files."""
+        folder = self.day_folder(day)
+        if not folder.is_dir():
+            return []
+        root = self.root()
+        files = []
+        for path in sorted(folder.iterdir()):
+            if not (path.is_file() and is_event_file(path.name)):
+                continue
+            stat = path.stat()
+            files.append(
+                LandedFile(
+                    day=day,
+                    relative_path=path.relative_to(root).as_posix(),
+                    size_bytes=stat.st_size,
+                    modified_ns=stat.st_mtime_ns,
+                )
+            )
+        return files
+
+    def read(self, landed: LandedFile) -> bytes:
+        """The file's content, decompressed; raises `CorruptFileError` if it cannot be."""
+        return decode_file(landed, (self.root() / landed.relative_path).read_bytes())
+
+    def fingerprint(self, day: dt.date) -> str:
+        """Changes whenever a file of the day is added, removed, replaced or rewritten."""
+        return "|".join(f.fingerprint() for f in self.list_files(day))

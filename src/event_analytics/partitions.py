@@ -1,0 +1,45 @@
+"""The daily partitioning shared by every time-based asset.
+
+A partition is one UTC calendar day, i.e. the half-open window `[day 00:00, next day 00:00)`.
+`end_offset=1` makes today a partition too, so today's figures refresh while events land;
+the day is final once it is over and its late files have arrived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from event_analytics.settings import EVENTS_START_DATE
+
+
+def _start_date() -> str:
+    raw = EVENTS_START_DATE.value()
+    try:
+        dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(
+            f"{EVENTS_START_DATE.env_var}={raw!r} is not a date: use the form YYYY-MM-DD."
+        ) from exc
+    return raw
+
+
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=_start_date(), timezone="UTC", end_offset=1
+)
+
+
+def window_days(window: dg.TimeWindow) -> list[dt.date]:
+    """Every UTC day of a half-open partition window, in order."""
+    first = window.start.date()
+    count = (window.end.date() - first).days
+    return [first + dt.timedelta(days=i) for i in range(count)]
+
+
+def window_bounds(window: dg.TimeWindow) -> dict[str, dt.datetime]:
+    """SQL parameters for `[window_start, window_end)` as naive UTC timestamps."""
+    return {
+        "window_start": window.start.astimezone(dt.UTC).replace(tzinfo=None),
+        "window_end": window.end.astimezone(dt.UTC).replace(tzinfo=None),
+    }

@@ -1,0 +1,55 @@
+"""The platform's settings: one place that names every environment variable and its default.
+
+Resources read these through `dagster.EnvVar` when the variable is set, so the UI shows where a
+value comes from; the defaults make a fresh clone work with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An environment variable the platform reads, with its local default."""
+
+    env_var: str
+    default: str
+    description: str
+
+    def value(self) -> str:
+        """The current value: the environment's, or the default when unset or empty."""
+        return os.environ.get(self.env_var) or self.default
+
+    def for_resource(self) -> str | dg.EnvVar:
+        """What to hand a resource field: an `EnvVar` when set, so the UI shows its origin."""
+        if os.environ.get(self.env_var):
+            return dg.EnvVar(self.env_var)
+        return self.default
+
+
+WAREHOUSE_URL = Setting(
+    "WAREHOUSE_URL",
+    "duckdb:///data/warehouse.duckdb",
+    "Where the tables live. `duckdb:///relative/path.duckdb` or `duckdb:////absolute/path`.",
+)
+EVENTS_LANDING_URL = Setting(
+    "EVENTS_LANDING_URL",
+    "data/landing",
+    "Root of the landing zone; events are read from `<root>/events/date=YYYY-MM-DD/`.",
+)
+EVENTS_START_DATE = Setting(
+    "EVENTS_START_DATE",
+    "2025-01-01",
+    "First day of the daily partitions. Set it earlier if your history starts earlier.",
+)
+DAGSTER_UI_URL = Setting(
+    "DAGSTER_UI_URL",
+    "http://localhost:3000",
+    "Base URL of the Dagster UI, used in links that alerts and logs point to.",
+)
+
+ALL_SETTINGS = (WAREHOUSE_URL, EVENTS_LANDING_URL, EVENTS_START_DATE, DAGSTER_UI_URL)

@@ -1,0 +1,76 @@
+"""The warehouse as a Dagster resource: where every asset's SQL runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from event_analytics.settings import WAREHOUSE_URL
+from event_analytics.warehouse.connection import (
+    RetryPolicy,
+    WarehouseConnection,
+    connect_duckdb,
+)
+from event_analytics.warehouse.url import WarehouseTarget, parse_warehouse_url
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The analytical warehouse. Assets send it SQL; data never leaves it in bulk.
+
+    `url` comes from `WAREHOUSE_URL` (default: a DuckDB file under `data/`). DuckDB allows one
+    writing process per file, so every asset that writes through this resource runs in the
+    `duckdb` concurrency pool, limited to one in the project's instance config.
+    """
+
+    url: str = Field(default=WAREHOUSE_URL.default, description=WAREHOUSE_URL.description)
+    lock_timeout_seconds: float = Field(
+        default=300.0,
+        description="How long to wait for another process's lock on the DuckDB file.",
+    )
+
+    @property
+    def target(self) -> WarehouseTarget:
+        """The parsed URL; raises `WarehouseConfigError` with the fix when it is malformed."""
+        return parse_warehouse_url(self.url)
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect of the backend (folders under `sql/` are named for it)."""
+        return self.target.backend
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[WarehouseConnection]:
+        """An open connection, closed on exit; waits out locks held by other processes."""
+        log = dg.get_dagster_logger()
+
+        def on_wait(error: BaseException, delay: float) -> None:
+            log.warning(f"Warehouse file is locked by another process; retrying in {delay:.2f}s")
+
+        con = connect_duckdb(
+            self.database_path(),
+            RetryPolicy(timeout_seconds=self.lock_timeout_seconds),
+            on_wait=on_wait,
+            read_only=read_only,
+        )
+        connection = WarehouseConnection(con)
+        try:
+            yield connection
+        finally:
+            connection.unregister_all()
+            con.close()
+
+    def database_path(self) -> Path:
+        """The DuckDB file this resource writes."""
+        return self.target.path
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """A small result as a DataFrame, for previews and checks (never whole partitions)."""
+        with self.connect() as connection:
+            rows = connection.fetch_dicts(sql, params)
+        return pd.DataFrame.from_records(rows)

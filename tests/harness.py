@@ -1,0 +1,85 @@
+"""The test harness: a real landing zone on disk, a real DuckDB file, in-process runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from event_analytics.definitions import defs as load_defs
+from event_analytics.landing import LandingZoneResource
+from event_analytics.sample_data import generate_landing_zone
+from event_analytics.warehouse import WarehouseResource
+
+PLATFORM_ASSETS = ("raw_events", "cleaned_events", "daily_summary")
+TABLES = (
+    "raw.events",
+    "raw.rejected_events",
+    "analytics.cleaned_events",
+    "analytics.daily_summary",
+)
+
+
+class Platform:
+    """A landing zone and a warehouse file, and a way to materialize into them in-process."""
+
+    def __init__(self, root: Path) -> None:
+        self.landing_root = root / "landing"
+        self.db_path = root / "warehouse.duckdb"
+        self.landing_root.mkdir(parents=True, exist_ok=True)
+        self.defs = self.load_definitions()
+
+    @staticmethod
+    def load_definitions() -> dg.Definitions:
+        """The project's Definitions, exactly as `dagster dev` loads them."""
+        return load_defs()
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return {
+            "warehouse": WarehouseResource(url=f"duckdb:///{self.db_path}"),
+            "landing": LandingZoneResource(url=str(self.landing_root)),
+        }
+
+    def generate(self, start: dt.date, days: int, events_per_day: int, seed: int = 7) -> None:
+        generate_landing_zone(self.landing_root, start, days, events_per_day, seed)
+
+    def materialize(
+        self,
+        partition: str | None = None,
+        partition_range: tuple[str, str] | None = None,
+        assets: Sequence[str] = PLATFORM_ASSETS,
+        instance: dg.DagsterInstance | None = None,
+    ) -> dg.ExecuteInProcessResult:
+        tags = {}
+        if partition_range is not None:
+            tags = {
+                "dagster/asset_partition_range_start": partition_range[0],
+                "dagster/asset_partition_range_end": partition_range[1],
+            }
+        return dg.materialize(
+            [self.defs.get_assets_def(key) for key in assets],
+            resources=self.resources,
+            partition_key=partition,
+            tags=tags,
+            instance=instance,
+        )
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every platform table, fully sorted, for equality comparisons."""
+        # Table names come from the constant TABLES above, never from input.
+        return {t: sorted(self.rows(f"SELECT * FROM {t}"), key=repr) for t in TABLES}  # noqa: S608
+
+
+def metadata_of(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
+    """The raw values of an asset's first materialization's metadata in a run."""
+    [materialization, *_] = result.asset_materializations_for_node(asset)
+    return {key: value.value for key, value in materialization.metadata.items()}
