@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
-import yaml  # type: ignore[import-untyped]
+import yaml
 from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
 
 from event_analytics.defs.automation.landing_sensor import landing_zone_sensor
