@@ -18,7 +18,7 @@ from event_analytics.warehouse import WarehouseConnection
 
 # Bytes of decompressed landing data parsed per SQL pass: bounds memory on huge days while
 # keeping the per-statement overhead negligible.
-BATCH_BYTES = 256 * 1024 * 1024
+BATCH_BYTES = 64 * 1024 * 1024
 
 
 class LostLinesError(RuntimeError):

@@ -36,6 +36,11 @@ WAREHOUSE_URL = Setting(
     "duckdb:///data/warehouse.duckdb",
     "Where the tables live. `duckdb:///relative/path.duckdb` or `duckdb:////absolute/path`.",
 )
+DUCKDB_MEMORY_LIMIT = Setting(
+    "DUCKDB_MEMORY_LIMIT",
+    "1GB",
+    "Memory DuckDB may use per process before spilling to disk (e.g. 512MB, 4GB).",
+)
 EVENTS_LANDING_URL = Setting(
     "EVENTS_LANDING_URL",
     "data/landing",
@@ -52,4 +57,10 @@ DAGSTER_UI_URL = Setting(
     "Base URL of the Dagster UI, used in links that alerts and logs point to.",
 )
 
-ALL_SETTINGS = (WAREHOUSE_URL, EVENTS_LANDING_URL, EVENTS_START_DATE, DAGSTER_UI_URL)
+ALL_SETTINGS = (
+    WAREHOUSE_URL,
+    DUCKDB_MEMORY_LIMIT,
+    EVENTS_LANDING_URL,
+    EVENTS_START_DATE,
+    DAGSTER_UI_URL,
+)

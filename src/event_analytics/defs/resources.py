@@ -3,7 +3,7 @@
 import dagster as dg
 
 from event_analytics.landing import LandingZoneResource
-from event_analytics.settings import EVENTS_LANDING_URL, WAREHOUSE_URL
+from event_analytics.settings import DUCKDB_MEMORY_LIMIT, EVENTS_LANDING_URL, WAREHOUSE_URL
 from event_analytics.warehouse import WarehouseResource
 
 
@@ -12,7 +12,10 @@ def resources() -> dg.Definitions:
     """Bind `warehouse` and `landing` to `WAREHOUSE_URL` and `EVENTS_LANDING_URL`."""
     return dg.Definitions(
         resources={
-            "warehouse": WarehouseResource(url=WAREHOUSE_URL.for_resource()),
+            "warehouse": WarehouseResource(
+                url=WAREHOUSE_URL.for_resource(),
+                memory_limit=DUCKDB_MEMORY_LIMIT.for_resource(),
+            ),
             "landing": LandingZoneResource(url=EVENTS_LANDING_URL.for_resource()),
         }
     )

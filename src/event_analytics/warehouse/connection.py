@@ -54,14 +54,16 @@ def connect_duckdb(
     retry: RetryPolicy,
     on_wait: Callable[[BaseException, float], None] | None = None,
     read_only: bool = False,
+    memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file, retrying while another process holds its lock."""
+    config = {"memory_limit": memory_limit} if memory_limit else {}
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     delays = retry.delays()
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as error:
             if not is_transient(error):
                 raise

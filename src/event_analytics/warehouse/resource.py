@@ -11,7 +11,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from event_analytics.settings import WAREHOUSE_URL
+from event_analytics.settings import DUCKDB_MEMORY_LIMIT, WAREHOUSE_URL
 from event_analytics.warehouse.connection import (
     RetryPolicy,
     WarehouseConnection,
@@ -32,6 +32,9 @@ class WarehouseResource(dg.ConfigurableResource):
     lock_timeout_seconds: float = Field(
         default=300.0,
         description="How long to wait for another process's lock on the DuckDB file.",
+    )
+    memory_limit: str = Field(
+        default=DUCKDB_MEMORY_LIMIT.default, description=DUCKDB_MEMORY_LIMIT.description
     )
 
     @property
@@ -57,6 +60,7 @@ class WarehouseResource(dg.ConfigurableResource):
             RetryPolicy(timeout_seconds=self.lock_timeout_seconds),
             on_wait=on_wait,
             read_only=read_only,
+            memory_limit=self.memory_limit,
         )
         connection = WarehouseConnection(con)
         try:

@@ -6,10 +6,8 @@ WITH decoded AS (
     FROM landed_lines
 ),
 lines AS (
-    SELECT
-        *,
-        CASE WHEN ends_with(text_crlf, chr(13))
-             THEN left(text_crlf, length(text_crlf) - 1) ELSE text_crlf END AS line
+    -- Each raw line still ends with its line break: drop one "\n", then one "\r" (CRLF).
+    SELECT *, regexp_replace(text_crlf, '\r?\n?$', '') AS line
     FROM decoded
 ),
 classified AS (
@@ -111,7 +109,8 @@ SELECT
         WHEN 'revenue_too_precise' THEN 'revenue has more than 4 fraction digits; it is rejected, not rounded'
         WHEN 'invalid_properties' THEN 'properties must be an object or null, got ' || lower(properties_type)
     END AS detail,
-    coalesce(line, raw::VARCHAR) AS raw_line,
+    CASE WHEN reason IS NOT NULL
+         THEN coalesce(line, regexp_replace(raw::VARCHAR, '(\\x0D)?\\x0A$', '')) END AS raw_line,
     event_id,
     nullif(user_id, '') AS user_id,
     event_type,
