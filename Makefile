@@ -45,7 +45,7 @@ materialize: setup ## Materialize every asset for the sample days, as one range 
 		--partition-range $(SAMPLE_START)...$(SAMPLE_END)
 
 serve: setup ## Serve the Dagster UI on http://$(HOST):$(PORT) (sensors and automation running)
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -m event_analytics.definitions \
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml \
 		--host $(HOST) --port $(PORT)
 
 run: sample materialize serve ## Set up, write sample data, materialize it, serve the UI

@@ -57,7 +57,9 @@ def connect_duckdb(
     memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file, retrying while another process holds its lock."""
-    config = {"memory_limit": memory_limit} if memory_limit else {}
+    config: dict[str, str | bool | int | float | list[str]] = (
+        {"memory_limit": memory_limit} if memory_limit else {}
+    )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     delays = retry.delays()
