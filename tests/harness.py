@@ -11,11 +11,15 @@ import dagster as dg
 import duckdb
 
 from event_analytics.definitions import defs as load_defs
+from event_analytics.defs.quality.cleaned_events_checks import cleaned_events_checks
+from event_analytics.defs.quality.daily_summary_checks import daily_summary_checks
+from event_analytics.defs.quality.raw_events_checks import raw_events_checks
 from event_analytics.landing import LandingZoneResource
 from event_analytics.sample_data import generate_landing_zone
 from event_analytics.warehouse import WarehouseResource
 
 PLATFORM_ASSETS = ("raw_events", "cleaned_events", "daily_summary")
+QUALITY_CHECKS = [raw_events_checks, cleaned_events_checks, daily_summary_checks]
 TABLES = (
     "raw.events",
     "raw.rejected_events",
@@ -54,6 +58,8 @@ class Platform:
         partition_range: tuple[str, str] | None = None,
         assets: Sequence[str] = PLATFORM_ASSETS,
         instance: dg.DagsterInstance | None = None,
+        checks: bool = False,
+        selection: dg.AssetSelection | None = None,
     ) -> dg.ExecuteInProcessResult:
         tags = {}
         if partition_range is not None:
@@ -61,12 +67,17 @@ class Platform:
                 "dagster/asset_partition_range_start": partition_range[0],
                 "dagster/asset_partition_range_end": partition_range[1],
             }
+        definitions: list[Any] = [self.defs.get_assets_def(key) for key in assets]
+        if checks:
+            definitions += QUALITY_CHECKS
         return dg.materialize(
-            [self.defs.get_assets_def(key) for key in assets],
+            definitions,
             resources=self.resources,
             partition_key=partition,
             tags=tags,
             instance=instance,
+            selection=selection,
+            raise_on_error=False,
         )
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -83,3 +94,39 @@ def metadata_of(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]
     """The raw values of an asset's first materialization's metadata in a run."""
     [materialization, *_] = result.asset_materializations_for_node(asset)
     return {key: value.value for key, value in materialization.metadata.items()}
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    """Every check evaluation of a run, by check name."""
+    return {
+        evaluation.check_name: evaluation
+        for evaluation in (
+            event.asset_check_evaluation_data
+            for event in result.all_events
+            if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+    }
+
+
+def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
+    """The asset keys a run materialized."""
+    return {
+        event.asset_key.to_user_string()
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.asset_key
+    }
+
+
+def run_checks(
+    platform: Platform, checks: Sequence[dg.AssetChecksDefinition], partition: str
+) -> dg.ExecuteInProcessResult:
+    """Evaluate only the given checks for one partition (their assets are not re-run)."""
+    # A checks-only selection has no asset to take a partitions definition from, so the
+    # partition goes in as the run's tag, which is what a launched check run carries.
+    return dg.materialize(
+        [*(platform.defs.get_assets_def(key) for key in PLATFORM_ASSETS), *checks],
+        selection=dg.AssetSelection.checks(*checks),
+        resources=platform.resources,
+        tags={"dagster/partition": partition},
+        raise_on_error=False,
+    )

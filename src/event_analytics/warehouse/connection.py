@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg
 import pyarrow as pa
 
 from event_analytics.warehouse.sql import load_statements, params_for
@@ -24,11 +25,18 @@ _LOCK_MARKERS = ("could not set lock", "conflicting lock")
 
 
 def is_transient(error: BaseException) -> bool:
-    """True for errors a retry can cure (a lock held elsewhere), False for data errors."""
+    """True for errors a retry can cure (a lock held elsewhere, a dropped connection).
+
+    Data errors (a failed cast, a constraint, bad SQL) are never transient.
+    """
     if isinstance(error, duckdb.IOException):
         message = str(error).lower()
         return any(marker in message for marker in _LOCK_MARKERS)
-    return False
+    if isinstance(error, duckdb.ConnectionException):
+        return True  # the connection was closed under us
+    if isinstance(error, psycopg.OperationalError):
+        return True  # server restarts, dropped connections, failovers
+    return isinstance(error, ConnectionError | TimeoutError)
 
 
 @dataclass(frozen=True)

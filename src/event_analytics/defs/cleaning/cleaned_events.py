@@ -6,6 +6,7 @@ from event_analytics.metadata import column_schema, preview
 from event_analytics.partitions import daily_partitions, window_bounds
 from event_analytics.policies import DUCKDB_POOL, FOLLOW_UPSTREAM, SINGLE_RUN_BACKFILL
 from event_analytics.warehouse import WarehouseResource
+from event_analytics.warehouse.retry import retry_transient_errors
 
 CLEANED_EVENTS_COLUMNS = column_schema(
     [
@@ -58,7 +59,11 @@ def cleaned_events(
     file and line, so the result never depends on scan order).
     """
     bounds = window_bounds(context.partition_time_window)
-    with warehouse.connect() as connection, connection.transaction():
+    with (
+        retry_transient_errors(context),
+        warehouse.connect() as connection,
+        connection.transaction(),
+    ):
         connection.run_script("duckdb/schema")
         connection.run_script("portable/cleaned_events", bounds)
         figures = connection.fetch_dicts(_WINDOW_FIGURES, bounds)[0]

@@ -8,6 +8,7 @@ from event_analytics.metadata import column_schema, preview
 from event_analytics.partitions import daily_partitions, window_bounds, window_days
 from event_analytics.policies import CRITICAL_FRESHNESS, DUCKDB_POOL, SINGLE_RUN_BACKFILL
 from event_analytics.warehouse import WarehouseResource
+from event_analytics.warehouse.retry import retry_transient_errors
 
 RAW_EVENTS_COLUMNS = column_schema(
     [
@@ -50,7 +51,11 @@ def raw_events(
     window = context.partition_time_window
     days = window_days(window)
     bounds = window_bounds(window)
-    with warehouse.connect() as connection, connection.transaction():
+    with (
+        retry_transient_errors(context),
+        warehouse.connect() as connection,
+        connection.transaction(),
+    ):
         report = load_window(connection, landing, days, bounds, progress=context.log.info)
         sample = connection.fetch_dicts(
             "SELECT event_id, user_id, event_type, occurred_at, revenue FROM raw.events "

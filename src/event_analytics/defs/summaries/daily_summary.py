@@ -13,6 +13,7 @@ from event_analytics.policies import (
     SINGLE_RUN_BACKFILL,
 )
 from event_analytics.warehouse import WarehouseResource
+from event_analytics.warehouse.retry import retry_transient_errors
 
 DAILY_SUMMARY_COLUMNS = column_schema(
     [
@@ -49,7 +50,11 @@ def daily_summary(
     events has a row of zeros, so a missing row always means "not computed yet", never "quiet".
     """
     bounds = window_bounds(context.partition_time_window)
-    with warehouse.connect() as connection, connection.transaction():
+    with (
+        retry_transient_errors(context),
+        warehouse.connect() as connection,
+        connection.transaction(),
+    ):
         connection.run_script("duckdb/schema")
         connection.run_script("portable/daily_summary", bounds)
         rows = connection.fetch_dicts(

@@ -1,0 +1,1 @@
+"""Data-quality rules: thresholds, the pure logic behind each check, and the deadline."""
