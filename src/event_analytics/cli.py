@@ -110,7 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_generate(subparsers)
+    check = subparsers.add_parser(
+        "check-config",
+        help="validate every setting (warehouse, landing zone, thresholds) without running",
+    )
+    check.set_defaults(handler=_run_check_config)
     return parser
+
+
+def _run_check_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run ``check-config``: print each problem with its fix; exit 1 if there is any."""
+    from event_analytics.config_check import configuration_problems
+
+    problems = configuration_problems()
+    for problem in problems:
+        print(f"{parser.prog} {args.command}: {problem}", file=sys.stderr)
+    if not problems:
+        print("configuration OK")
+    return EXIT_FAILURE if problems else EXIT_OK
 
 
 def _run_generate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

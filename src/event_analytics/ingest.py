@@ -37,6 +37,7 @@ class LoadReport:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    removed_files: list[str] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -69,6 +70,11 @@ _RECORD_CORRUPT = """
 INSERT INTO raw.rejected_events VALUES (
     $partition_date, $source_file, NULL, NULL, 'corrupt_file', $detail
 )
+"""
+
+_PREVIOUS_FILES = """
+SELECT source_file FROM raw.landed_files
+WHERE partition_date >= CAST($window_start AS DATE) AND partition_date < CAST($window_end AS DATE)
 """
 
 _COUNT_WINDOW = """
@@ -119,6 +125,7 @@ def load_window(
     """Replace the window's raw rows with what the landing zone holds now. Call in a transaction."""
     report = LoadReport(days=len(days))
     connection.run_script("duckdb/schema")
+    previously_loaded = {row[0] for row in connection.execute(_PREVIOUS_FILES, bounds)}
     connection.run_script("duckdb/raw_events_replace", bounds)
 
     def record_corrupt(landed: LandedFile, detail: str) -> None:
@@ -126,9 +133,11 @@ def load_window(
         connection.execute(_RECORD_CORRUPT, {**params, "detail": detail})
         _record_file(connection, landed, "corrupt", {})
 
+    current: set[str] = set()
     for day in days:
         files = landing.list_files(day)
         report.files += len(files)
+        current.update(f.relative_path for f in files)
         for batch, members in _batches(landing, files, report, record_corrupt):
             connection.register_arrow("landed_lines", batch)
             connection.run_script("duckdb/raw_events_parse")
@@ -143,6 +152,8 @@ def load_window(
                 report.rejected_by_reason[row[0]] += row[1]
             connection.unregister_all()
         progress(f"{day.isoformat()}: {len(files)} file(s) loaded")
+    # A file that was loaded before and is gone now takes its rows with it: say so by name.
+    report.removed_files = sorted(previously_loaded - current)
     counted = connection.execute(_COUNT_WINDOW, bounds)[0]
     report.rows_loaded, report.rows_rejected = int(counted[0]), int(counted[1])
     if not report.balanced:

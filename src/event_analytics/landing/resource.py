@@ -7,6 +7,7 @@ Today it is a local (or mounted) folder; the assets only call `list_days`, `list
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -30,6 +31,27 @@ class LandingZoneResource(dg.ConfigurableResource):
     """
 
     url: str = Field(default=EVENTS_LANDING_URL.default, description=EVENTS_LANDING_URL.description)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Fail before any work starts when the landing zone is missing or unreadable."""
+        self.check_configuration()
+
+    def check_configuration(self) -> None:
+        """Raise `LandingZoneConfigError` naming `EVENTS_LANDING_URL` and the fix, or return.
+
+        A missing *day* folder is a day without events; a missing *root* is a mistake.
+        """
+        root = self.root()
+        if not root.is_dir():
+            raise LandingZoneConfigError(
+                f"{EVENTS_LANDING_URL.env_var} points at {root}, which is not a folder: create "
+                "it, or point the variable at your landing zone (the folder that holds "
+                "events/date=YYYY-MM-DD/)."
+            )
+        if not os.access(root, os.R_OK | os.X_OK):
+            raise LandingZoneConfigError(
+                f"{EVENTS_LANDING_URL.env_var} points at {root}, which this process cannot read."
+            )
 
     def root(self) -> Path:
         """The landing zone's local root folder."""

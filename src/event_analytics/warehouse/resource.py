@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,11 @@ from event_analytics.warehouse.connection import (
     WarehouseConnection,
     connect_duckdb,
 )
-from event_analytics.warehouse.url import WarehouseTarget, parse_warehouse_url
+from event_analytics.warehouse.url import (
+    WarehouseConfigError,
+    WarehouseTarget,
+    parse_warehouse_url,
+)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -36,6 +41,25 @@ class WarehouseResource(dg.ConfigurableResource):
     memory_limit: str = Field(
         default=DUCKDB_MEMORY_LIMIT.default, description=DUCKDB_MEMORY_LIMIT.description
     )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Fail before any work starts when the warehouse cannot possibly be used."""
+        self.check_configuration()
+
+    def check_configuration(self) -> None:
+        """Raise `WarehouseConfigError` naming `WAREHOUSE_URL` and the fix, or return."""
+        path = self.database_path()
+        folder = path.parent.resolve()
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK):
+            raise WarehouseConfigError(
+                f"{WAREHOUSE_URL.env_var} points at {path}, but {existing or folder} is not a "
+                "writable folder: point it at a DuckDB file in a folder this process can write."
+            )
+        if path.exists() and not path.is_file():
+            raise WarehouseConfigError(
+                f"{WAREHOUSE_URL.env_var} points at {path}, which is not a file."
+            )
 
     @property
     def target(self) -> WarehouseTarget:

@@ -33,6 +33,7 @@ def landing_zone_sensor(
     context: dg.SensorEvaluationContext, landing: LandingZoneResource
 ) -> dg.SensorResult:
     """Requests `raw_events` for every day whose landing folder changed since the last tick."""
+    landing.check_configuration()  # a missing root is an error tick in the UI, not "no data"
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     valid_keys = set(daily_partitions.get_partition_keys())
     day_keys = sorted({d.isoformat() for d in landing.list_days()} | seen.keys())

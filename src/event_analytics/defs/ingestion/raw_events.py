@@ -57,6 +57,8 @@ def raw_events(
         connection.transaction(),
     ):
         report = load_window(connection, landing, days, bounds, progress=context.log.info)
+        for name in report.removed_files:
+            context.log.warning(f"{name} was loaded before and is gone: its rows were removed")
         sample = connection.fetch_dicts(
             "SELECT event_id, user_id, event_type, occurred_at, revenue FROM raw.events "
             "WHERE occurred_at >= $window_start AND occurred_at < $window_end "
@@ -80,6 +82,7 @@ def raw_events(
             "rows_rejected": report.rows_rejected,
             "blank_lines": report.blank_lines,
             "corrupt_files": dg.MetadataValue.json(report.corrupt_files),
+            "removed_files": dg.MetadataValue.json(report.removed_files),
             "rejected_ratio": dg.MetadataValue.float(
                 report.rows_rejected / report.lines_read if report.lines_read else 0.0
             ),

@@ -1,0 +1,121 @@
+"""Configuration mistakes: one clear message naming the setting and the fix, before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from event_analytics.cli import main
+from event_analytics.landing import LandingZoneResource
+from event_analytics.warehouse import WarehouseResource
+from harness import Platform
+
+SECRET = "S3cret-pw-0451"
+
+
+def _run_raw(platform: Platform, **resources: object) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [platform.defs.get_assets_def("raw_events")],
+        resources={**platform.resources, **resources},
+        partition_key="2025-01-01",
+        raise_on_error=False,
+    )
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    failures = [
+        e for e in result.all_events if e.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE
+    ]
+    assert failures, "the error must surface while the resource starts, before the step runs"
+    assert not any(e.event_type == dg.DagsterEventType.STEP_START for e in result.all_events)
+    return str(failures[0].event_specific_data)
+
+
+@pytest.mark.parametrize(
+    ("url", "fix"),
+    [
+        ("duckdb://no-third-slash.duckdb", "three slashes"),
+        ("mysql://host/db", "duckdb:///path/to/file.duckdb"),
+        (f"postgresql://analyst:{SECRET}@db.internal/events", "duckdb:///path/to/file.duckdb"),
+        # {file} is a regular file: a folder cannot be made under it, even by root.
+        ("duckdb:///{file}/w.duckdb", "writable folder"),
+    ],
+)
+def test_bad_warehouse_url_fails_before_work_and_names_the_setting(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, fix: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("WAREHOUSE_URL", url.replace("{file}", str(blocker)))
+    result = _run_raw(platform, warehouse=WarehouseResource(url=dg.EnvVar("WAREHOUSE_URL")))
+    assert not result.success
+    message = _failure_message(result)
+    assert "WAREHOUSE_URL" in message and fix in message
+    assert SECRET not in message
+    assert not platform.db_path.exists()
+
+
+def test_missing_landing_zone_is_an_error_not_an_empty_day(
+    platform: Platform, tmp_path: Path
+) -> None:
+    missing = tmp_path / "not-there"
+    result = _run_raw(platform, landing=LandingZoneResource(url=str(missing)))
+    assert not result.success
+    message = _failure_message(result)
+    assert "EVENTS_LANDING_URL" in message and str(missing) in message
+    assert not platform.db_path.exists()
+
+
+def test_object_storage_url_is_refused_with_the_fix(platform: Platform) -> None:
+    result = _run_raw(platform, landing=LandingZoneResource(url="s3://bucket/landing"))
+    message = _failure_message(result)
+    assert "EVENTS_LANDING_URL" in message and "local or mounted folder" in message
+
+
+def test_partition_outside_the_partitions_fails_before_any_run(platform: Platform) -> None:
+    with pytest.raises(dg.DagsterUnknownPartitionError, match="2019-01-01"):
+        dg.materialize(
+            [platform.defs.get_assets_def("raw_events")],
+            resources=platform.resources,
+            partition_key="2019-01-01",
+        )
+    assert not platform.db_path.exists()
+
+
+def test_bad_start_date_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    import event_analytics.partitions as partitions
+
+    monkeypatch.setenv("EVENTS_START_DATE", "01/01/2025")
+    with pytest.raises(ValueError, match="EVENTS_START_DATE='01/01/2025' is not a date"):
+        partitions._start_date()
+
+
+def test_check_config_reports_every_problem(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WAREHOUSE_URL", f"postgresql://u:{SECRET}@h/db")
+    monkeypatch.setenv("EVENTS_LANDING_URL", str(tmp_path / "nope"))
+    monkeypatch.setenv("RAW_REJECTED_RATIO_MAX", "lots")
+    monkeypatch.setenv("DAILY_SUMMARY_DEADLINE_UTC", "2am")
+    assert main(["check-config"]) == 1
+    err = capsys.readouterr().err
+    for setting in (
+        "WAREHOUSE_URL",
+        "EVENTS_LANDING_URL",
+        "RAW_REJECTED_RATIO_MAX",
+        "DAILY_SUMMARY_DEADLINE_UTC",
+    ):
+        assert setting in err
+    assert SECRET not in err
+
+
+def test_check_config_passes_on_a_working_setup(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setenv("WAREHOUSE_URL", f"duckdb:///{tmp_path / 'w.duckdb'}")
+    monkeypatch.setenv("EVENTS_LANDING_URL", str(tmp_path / "landing"))
+    assert main(["check-config"]) == 0
+    assert "configuration OK" in capsys.readouterr().out
