@@ -59,7 +59,9 @@ class Pipeline:
             if not evaluation.total_requested:
                 return done
             for name in PLATFORM_ASSETS:
-                for key in sorted(evaluation.get_requested_partitions(dg.AssetKey(name))):
+                for key in sorted(
+                    str(k) for k in evaluation.get_requested_partitions(dg.AssetKey(name))
+                ):
                     self._run([name], str(key), done)
 
     def _run(self, assets: list[str], partition: str, done: dict[str, list[str]]) -> None:
@@ -79,7 +81,8 @@ def _summary(platform: Platform) -> dict[str, tuple]:
 
 
 def _expected(platform: Platform, day: str) -> tuple:
-    s = summarize(clean(read_day(platform.landing_root, dt.date.fromisoformat(day)).rows), day)
+    date = dt.date.fromisoformat(day)
+    s = summarize(clean(read_day(platform.landing_root, date).rows), date)
     return (s["events"], s["active_users"], s["purchases"], s["revenue"])
 
 
