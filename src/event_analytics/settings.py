@@ -30,6 +30,12 @@ class Setting:
             return dg.EnvVar(self.env_var)
         return self.default
 
+    def for_int_resource(self) -> int:
+        """Like `for_resource`, for a whole-number field."""
+        if os.environ.get(self.env_var):
+            return dg.EnvVar.int(self.env_var)
+        return int(self.default)
+
 
 WAREHOUSE_URL = Setting(
     "WAREHOUSE_URL",
@@ -40,6 +46,11 @@ DUCKDB_MEMORY_LIMIT = Setting(
     "DUCKDB_MEMORY_LIMIT",
     "1GB",
     "Memory DuckDB may use per process before spilling to disk (e.g. 512MB, 4GB).",
+)
+DUCKDB_LOCK_TIMEOUT_SECONDS = Setting(
+    "DUCKDB_LOCK_TIMEOUT_SECONDS",
+    "300",
+    "How long a writer waits for another program's lock on the DuckDB file before failing.",
 )
 EVENTS_LANDING_URL = Setting(
     "EVENTS_LANDING_URL",
@@ -57,10 +68,31 @@ DAGSTER_UI_URL = Setting(
     "Base URL of the Dagster UI, used in links that alerts and logs point to.",
 )
 
+# Alerts (see docs/alerts.md). With none of these set, alerts are written to the sensor logs only.
+ALERT_WEBHOOK_URL = Setting(
+    "ALERT_WEBHOOK_URL",
+    "",
+    "Generic JSON webhook that receives every alert as one POST (a secret: never logged).",
+)
+SLACK_BOT_TOKEN = Setting(
+    "SLACK_BOT_TOKEN",
+    "",
+    "Slack bot token (xoxb-...) with chat:write; alerts go to SLACK_CHANNEL when set.",
+)
+SLACK_CHANNEL = Setting(
+    "SLACK_CHANNEL",
+    "#data-alerts",
+    "Slack channel the bot posts alerts to (the bot must be a member of it).",
+)
+
 ALL_SETTINGS = (
     WAREHOUSE_URL,
     DUCKDB_MEMORY_LIMIT,
+    DUCKDB_LOCK_TIMEOUT_SECONDS,
     EVENTS_LANDING_URL,
     EVENTS_START_DATE,
     DAGSTER_UI_URL,
+    ALERT_WEBHOOK_URL,
+    SLACK_BOT_TOKEN,
+    SLACK_CHANNEL,
 )

@@ -3,7 +3,12 @@
 import dagster as dg
 
 from event_analytics.landing import LandingZoneResource
-from event_analytics.settings import DUCKDB_MEMORY_LIMIT, EVENTS_LANDING_URL, WAREHOUSE_URL
+from event_analytics.settings import (
+    DUCKDB_LOCK_TIMEOUT_SECONDS,
+    DUCKDB_MEMORY_LIMIT,
+    EVENTS_LANDING_URL,
+    WAREHOUSE_URL,
+)
 from event_analytics.warehouse import WarehouseResource
 
 
@@ -15,6 +20,7 @@ def resources() -> dg.Definitions:
             "warehouse": WarehouseResource(
                 url=WAREHOUSE_URL.for_resource(),
                 memory_limit=DUCKDB_MEMORY_LIMIT.for_resource(),
+                lock_timeout_seconds=DUCKDB_LOCK_TIMEOUT_SECONDS.for_int_resource(),
             ),
             "landing": LandingZoneResource(url=EVENTS_LANDING_URL.for_resource()),
         }

@@ -12,7 +12,11 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from event_analytics.settings import DUCKDB_MEMORY_LIMIT, WAREHOUSE_URL
+from event_analytics.settings import (
+    DUCKDB_LOCK_TIMEOUT_SECONDS,
+    DUCKDB_MEMORY_LIMIT,
+    WAREHOUSE_URL,
+)
 from event_analytics.warehouse.connection import (
     RetryPolicy,
     WarehouseConnection,
@@ -34,9 +38,9 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     url: str = Field(default=WAREHOUSE_URL.default, description=WAREHOUSE_URL.description)
-    lock_timeout_seconds: float = Field(
-        default=300.0,
-        description="How long to wait for another process's lock on the DuckDB file.",
+    lock_timeout_seconds: int = Field(
+        default=int(DUCKDB_LOCK_TIMEOUT_SECONDS.default),
+        description=DUCKDB_LOCK_TIMEOUT_SECONDS.description,
     )
     memory_limit: str = Field(
         default=DUCKDB_MEMORY_LIMIT.default, description=DUCKDB_MEMORY_LIMIT.description
