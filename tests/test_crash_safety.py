@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from harness import PLATFORM_ASSETS, Platform
 
 DAY = "2025-01-02"
