@@ -20,7 +20,14 @@ SAMPLE_END := $(shell python3 -c "import datetime as d; print(d.date.fromisoform
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: help setup sample materialize run serve test lint typecheck pytest check-defs clean
+# The marts' dbt project. Its manifest is built here, once, never when the code loads.
+DBT_PROJECT := dbt_project
+DBT_MANIFEST := $(DBT_PROJECT)/target/manifest.json
+DBT_PROJECT_MODULE := src/event_analytics/dbt/project.py
+DBT_FILES := $(shell find $(DBT_PROJECT) \( -name target -o -name logs \) -prune -o \
+	-type f \( -name '*.sql' -o -name '*.yml' \) -print)
+
+.PHONY: help setup dbt-manifest sample materialize run serve test lint typecheck pytest check-defs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,16 +40,26 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
 	touch $@
 
-setup: $(VENV)/.synced ## Create .venv with the locked dependencies
+setup: $(VENV)/.synced $(DBT_MANIFEST) ## Create .venv with the locked dependencies, build the dbt manifest
+
+# dbt parse, through dagster-dbt's deployment command. Re-run whenever a dbt file changes.
+$(DBT_MANIFEST): $(VENV)/.synced $(DBT_FILES) $(DBT_PROJECT_MODULE)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster-dbt project prepare-and-package \
+		--file $(DBT_PROJECT_MODULE)
+	touch $@
+
+dbt-manifest: $(DBT_MANIFEST) ## Rebuild the dbt manifest if the dbt project changed
 
 sample: setup ## Write a deterministic sample landing zone under data/landing
 	$(BIN)/event-analytics generate --start $(SAMPLE_START) --days $(SAMPLE_DAYS) \
 		--events-per-day $(SAMPLE_EVENTS) --seed $(SAMPLE_SEED)
 
-materialize: setup ## Materialize every asset for the sample days, as one range run
+materialize: setup ## Materialize the sample days as one range run, then the history marts
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster asset materialize \
-		-m event_analytics.definitions --select '*' \
+		-m event_analytics.definitions --select 'not tag:history' \
 		--partition-range $(SAMPLE_START)...$(SAMPLE_END)
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster asset materialize \
+		-m event_analytics.definitions --select 'tag:history'
 
 serve: setup ## Serve the Dagster UI on http://$(HOST):$(PORT) (sensors and automation running)
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml \
@@ -67,4 +84,5 @@ test: lint typecheck check-defs pytest ## Everything CI runs
 
 clean: ## Remove the environments, sample data and run history
 	rm -rf $(VENV) $(TOOLS) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(DBT_PROJECT)/target $(DBT_PROJECT)/logs
 	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +
