@@ -21,6 +21,13 @@ Choices where the contract leaves room (kept in one place so a reviewer can find
 * Offsets must be real: hours 00-23, minutes 00-59.
 * A timestamp whose conversion to UTC leaves the years 1-9999 is
   ``occurred_at_outside_partition`` (it passed the format rule; its UTC date is not the day).
+  Year ``0000`` is a real year (ISO 8601 / RFC 3339, proleptic Gregorian: a leap year), so
+  ``0000-02-29T10:00:00Z`` is a real instant, outside every partition.
+* A line longer than :data:`MAX_LINE_BYTES`, nesting deeper than :data:`MAX_NESTING` levels,
+  and a ``\\uD800``-style escape that is not half of a surrogate pair are ``invalid_json``
+  (the contract says so).
+* Numbers are exact :class:`~decimal.Decimal`; an exponent beyond :data:`EXPONENT_CLAMP` is
+  clamped to it, which changes no verdict.
 """
 
 from __future__ import annotations
@@ -72,6 +79,11 @@ REVENUE_LIMIT = Decimal(10) ** 14
 #: Revenue is stored as DECIMAL(18,4): this is its unit in the last place.
 REVENUE_QUANTUM = Decimal("0.0001")
 ZERO_REVENUE = Decimal("0.0000")
+
+#: Deepest nesting of arrays and objects a line may have (its own object is level 1).
+MAX_NESTING = 100
+#: Longest line, in bytes without its line break, that is parsed at all.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 #: ``YYYY-MM-DDTHH:MM:SS[.f{1,6}]`` (``T`` or a space) then ``Z``, ``+HH:MM`` or ``+HHMM``.
 TIMESTAMP_PATTERN = re.compile(
@@ -127,16 +139,36 @@ class _CorruptFile(Exception):
 
 
 class _JsonObject(dict[str, Any]):
-    """A decoded JSON object that remembers whether one of its keys appeared twice."""
+    """A decoded JSON object that remembers whether one of its keys appeared twice, and
+    whether any string in it (even under a key that was overwritten) holds a lone surrogate."""
 
     has_duplicate_keys: bool = False
+    has_lone_surrogate: bool = False
 
 
 def _object_from_pairs(pairs: list[tuple[str, Any]]) -> _JsonObject:
     """``object_pairs_hook`` for :func:`json.loads`: build the object, flag duplicate keys."""
     obj = _JsonObject(pairs)
     obj.has_duplicate_keys = len(obj) != len(pairs)
+    obj.has_lone_surrogate = any(
+        _has_lone_surrogate(key) or _has_lone_surrogate(value) for key, value in pairs
+    )
     return obj
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a surrogate, i.e. an unpaired ``\\uD800`` escape.
+
+    UTF-8 input cannot encode surrogates and :mod:`json` joins escaped pairs, so any left is
+    lone: such a string is not Unicode text and cannot be stored.
+    """
+    if isinstance(value, _JsonObject):
+        return value.has_lone_surrogate  # found by the hook, duplicates included
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def _plain(value: Any) -> Any:
@@ -222,22 +254,65 @@ def _decode(line: bytes) -> str:
         raise _Rejected("invalid_utf8") from exc
 
 
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_INNERMOST_PAIRS = re.compile(r"\[\]|\{\}")
+
+
+def too_deeply_nested(text: str) -> bool:
+    """Whether the JSON text nests arrays and objects more than :data:`MAX_NESTING` deep.
+
+    Exact for valid JSON: strings are dropped, then each round removes the innermost pairs of
+    brackets, one level. (For other text the answer does not matter: it is invalid JSON.)
+    """
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    for _ in range(MAX_NESTING):
+        peeled = _INNERMOST_PAIRS.sub("", brackets)
+        if peeled == brackets:
+            break
+        brackets = peeled
+    return bool(brackets)
+
+
+#: Exponents are clamped to this magnitude: far beyond every limit of the rules, and within
+#: what :class:`~decimal.Decimal` can hold (a JSON number's exponent is unbounded).
+EXPONENT_CLAMP = 10**9
+_NUMBER = re.compile(r"(?P<mantissa>-?[0-9]+(?:\.[0-9]+)?)(?:[eE](?P<exponent>[+-]?[0-9]+))?")
+
+
+def _number(text: str) -> Decimal:
+    """A JSON number exactly, as :class:`~decimal.Decimal` (huge exponents clamped)."""
+    match = _NUMBER.fullmatch(text)
+    assert match is not None, f"json only passes JSON numbers: {text!r}"
+    written = match["exponent"] or "0"
+    exponent = EXPONENT_CLAMP + 1
+    if len(written.lstrip("+-").lstrip("0")) <= len(str(EXPONENT_CLAMP)):
+        exponent = int(written)
+    if abs(exponent) > EXPONENT_CLAMP:
+        exponent = -EXPONENT_CLAMP if written.startswith("-") else EXPONENT_CLAMP
+    return Decimal(f"{match['mantissa']}E{exponent}")
+
+
 def _parse_object(text: str) -> _JsonObject:
     """Rules 2-4: valid JSON (NaN/Infinity allowed), an object, no repeated top-level key.
 
     Numbers are parsed exactly as :class:`~decimal.Decimal`; ``NaN``/``Infinity`` become
     floats so that the revenue rule can tell them apart from real numbers.
     """
+    if len(text.encode("utf-8")) > MAX_LINE_BYTES or too_deeply_nested(text):
+        raise _Rejected("invalid_json")
     try:
         value = json.loads(
             text,
-            parse_float=Decimal,
-            parse_int=Decimal,
+            parse_float=_number,
+            parse_int=_number,
             parse_constant=float,
             object_pairs_hook=_object_from_pairs,
         )
     except (ValueError, RecursionError) as exc:
         raise _Rejected("invalid_json") from exc
+    if _has_lone_surrogate(value):
+        raise _Rejected("invalid_json")
     if not isinstance(value, _JsonObject):
         raise _Rejected("not_an_object")
     if value.has_duplicate_keys:
@@ -280,9 +355,13 @@ def parse_timestamp(value: str) -> datetime | None:
     offset_minutes = int(parts["offset_minutes"] or 0)
     if offset_hours > 23 or offset_minutes > 59:
         return None
+    # Year 0000 is real (1 BC, a leap year) but not a `datetime`: year 400 has the same
+    # calendar, so the instant is computed 400 years later and moved back.
+    year = int(parts["year"])
+    shift = 400 if year == 0 else 0
     try:
         local = datetime(
-            int(parts["year"]),
+            year + shift,
             int(parts["month"]),
             int(parts["day"]),
             int(parts["hour"]),
@@ -293,7 +372,10 @@ def parse_timestamp(value: str) -> datetime | None:
     except ValueError:
         return None
     offset = timedelta(hours=offset_hours, minutes=offset_minutes)
-    return local + offset if parts["sign"] == "-" else local - offset
+    utc = local + offset if parts["sign"] == "-" else local - offset
+    if utc.year - shift < 1:
+        raise OverflowError(f"{value} is before the year 1 in UTC")
+    return utc.replace(year=utc.year - shift)
 
 
 def _occurred_at(obj: dict[str, Any], day: date) -> datetime:
@@ -320,11 +402,8 @@ def fraction_digits(value: Decimal) -> int:
         return 0
     _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int), "only finite decimals have fraction digits"
-    coefficient = int("".join(map(str, digits)))
-    while coefficient % 10 == 0:
-        coefficient //= 10
-        exponent += 1
-    return max(0, -exponent)
+    significant = "".join(map(str, digits)).rstrip("0")
+    return max(0, -(exponent + len(digits) - len(significant)))
 
 
 def _revenue(obj: dict[str, Any]) -> Decimal:

@@ -1,24 +1,31 @@
 """Load a window of landed days into `raw.events` / `raw.rejected_events` in one transaction.
 
 Python only lists files, decompresses them and hands their bytes to the warehouse as Arrow;
-all parsing and validation is one SQL pass per batch (`sql/duckdb/raw_events_parse.sql`).
+all parsing and validation is SQL (`sql/duckdb/raw_events_parse.sql`), one pass per slice of
+at most `PASS_BYTES` of lines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from event_analytics.landing import CorruptFileError, LandedFile, LandingZoneResource, lines_table
 from event_analytics.warehouse import WarehouseConnection
 
-# Bytes of decompressed landing data parsed per SQL pass: bounds memory on huge days while
-# keeping the per-statement overhead negligible.
+# Bytes of decompressed landing data read before parsing: bounds memory on huge days.
 BATCH_BYTES = 64 * 1024 * 1024
+# Bytes of lines per SQL pass. Each of DuckDB's JSON function calls keeps its parse of a whole
+# vector of lines (up to 2048) until the next vector, ~16 bytes per JSON value: a pass of many
+# large lines must not hold all of them at once. A line is at most 16 MiB (the contract), so
+# a pass parses at most this much.
+PASS_BYTES = 16 * 1024 * 1024
 
 
 class LostLinesError(RuntimeError):
@@ -115,6 +122,25 @@ def _batches(
         yield pa.concat_tables(pending), members
 
 
+def _passes(batch: pa.Table, limit: int = PASS_BYTES) -> Iterator[pa.Table]:
+    """Consecutive slices of a batch of lines, each at most `limit` bytes or a single line."""
+    ends = np.cumsum(pc.binary_length(batch["raw"]).to_numpy(zero_copy_only=False))
+    start = 0
+    while start < len(batch):
+        before = int(ends[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(ends, before + limit, side="right")), start + 1)
+        yield batch.slice(start, stop - start)
+        start = stop
+
+
+def _describe(lines: pa.Table) -> str:
+    """Where a pass's lines come from, for an error message."""
+    files, numbers = lines["source_file"], lines["line_number"]
+    first, last = f"{files[0]}:{numbers[0]}", f"{files[-1]}:{numbers[-1]}"
+    size = pc.sum(pc.binary_length(lines["raw"])).as_py()
+    return f"lines {first} to {last} ({size} bytes)"
+
+
 def load_window(
     connection: WarehouseConnection,
     landing: LandingZoneResource,
@@ -139,18 +165,26 @@ def load_window(
         report.files += len(files)
         current.update(f.relative_path for f in files)
         for batch, members in _batches(landing, files, report, record_corrupt):
-            connection.register_arrow("landed_lines", batch)
-            connection.run_script("duckdb/raw_events_parse")
-            connection.run_script("duckdb/raw_events_insert")
-            tallies = {t["source_file"]: t for t in connection.fetch_dicts(_FILE_TALLY)}
-            for landed in members:  # an empty file has no lines, hence no tally row
-                tally = tallies.get(landed.relative_path, {})
+            # a file may span passes: its tally is summed before it is recorded
+            tallies: dict[str, Counter[str]] = {f.relative_path: Counter() for f in members}
+            for lines in _passes(batch):
+                connection.register_arrow("landed_lines", lines)
+                try:
+                    connection.run_script("duckdb/raw_events_parse")
+                    connection.run_script("duckdb/raw_events_insert")
+                except Exception as error:  # e.g. out of memory: say on which lines
+                    error.add_note(f"While loading {_describe(lines)}.")
+                    raise
+                for tally in connection.fetch_dicts(_FILE_TALLY):
+                    tallies[tally.pop("source_file")].update(tally)
+                for row in connection.execute(_REASON_TALLY):
+                    report.rejected_by_reason[row[0]] += row[1]
+                connection.unregister_all()
+            for landed in members:  # an empty file has no lines: all its counts are 0
+                tally = tallies[landed.relative_path]
                 _record_file(connection, landed, "loaded", tally)
-                report.lines_read += tally.get("lines_read", 0)
-                report.blank_lines += tally.get("blank_lines", 0)
-            for row in connection.execute(_REASON_TALLY):
-                report.rejected_by_reason[row[0]] += row[1]
-            connection.unregister_all()
+                report.lines_read += tally["lines_read"]
+                report.blank_lines += tally["blank_lines"]
         progress(f"{day.isoformat()}: {len(files)} file(s) loaded")
     # A file that was loaded before and is gone now takes its rows with it: say so by name.
     report.removed_files = sorted(previously_loaded - current)
@@ -165,7 +199,7 @@ def load_window(
 
 
 def _record_file(
-    connection: WarehouseConnection, landed: LandedFile, status: str, tally: dict[str, int]
+    connection: WarehouseConnection, landed: LandedFile, status: str, tally: Mapping[str, int]
 ) -> None:
     modified = dt.datetime.fromtimestamp(landed.modified_ns / 1e9, dt.UTC).replace(tzinfo=None)
     connection.execute(

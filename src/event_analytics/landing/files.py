@@ -80,7 +80,7 @@ def lines_table(landed: LandedFile, content: bytes) -> pa.Table:
     """
     start = len(BOM) if content.startswith(BOM) else 0
     end = len(content) - 1 if content.endswith(b"\n") else len(content)
-    if end <= start:
+    if start >= len(content):  # nothing but a BOM: no line (a lone "\n" is one blank line)
         return LINES_SCHEMA.empty_table()
     newlines = np.flatnonzero(np.frombuffer(content, dtype=np.uint8, count=end)[start:] == 10)
     offsets = np.empty(len(newlines) + 2, dtype=np.int64)
