@@ -26,6 +26,10 @@ BATCH_BYTES = 64 * 1024 * 1024
 # large lines must not hold all of them at once. A line is at most 16 MiB (the contract), so
 # a pass parses at most this much.
 PASS_BYTES = 16 * 1024 * 1024
+# A vector of 2048 lines of at most this size stays under PASS_BYTES, so a batch made only of
+# such lines (the normal case) is parsed in one pass, which DuckDB spreads over every core;
+# small passes of ~80k lines would each run on one thread.
+SMALL_LINE_BYTES = PASS_BYTES // 2048
 
 
 class LostLinesError(RuntimeError):
@@ -124,7 +128,11 @@ def _batches(
 
 def _passes(batch: pa.Table, limit: int = PASS_BYTES) -> Iterator[pa.Table]:
     """Consecutive slices of a batch of lines, each at most `limit` bytes or a single line."""
-    ends = np.cumsum(pc.binary_length(batch["raw"]).to_numpy(zero_copy_only=False))
+    lengths = pc.binary_length(batch["raw"]).to_numpy(zero_copy_only=False)
+    if len(lengths) and int(lengths.max()) <= SMALL_LINE_BYTES:
+        yield batch
+        return
+    ends = np.cumsum(lengths)
     start = 0
     while start < len(batch):
         before = int(ends[start - 1]) if start else 0
