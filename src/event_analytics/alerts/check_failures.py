@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster._core.events import DagsterEventType
 
-from event_analytics.alerts.message import Alert, Links, asset_name, iso_utc
+from event_analytics.alerts.message import Alert, Links, asset_name, iso_utc, where
 from event_analytics.alerts.scope import AlertScope, run_partition_label
 from event_analytics.alerts.state import AlertState
 
@@ -56,10 +56,9 @@ def _firing(
     incident: str,
 ) -> Alert:
     asset = asset_name(evaluation.asset_key)
-    where = f"{asset} [{partition}]" if partition else asset
     # The check's own description says what is wrong; it leads the summary.
     reason = (evaluation.description or "").strip().splitlines()
-    summary = f"Check {evaluation.check_name} failed on {where}"
+    summary = f"Check {evaluation.check_name} failed on {where(asset, partition)}"
     summary += f": {reason[0]}" if reason else " (severity ERROR)."
     details = [*reason[1:], *_metadata_lines(evaluation)]
     details.append(f"Run {entry.run_id}." if entry.run_id else "Reported outside a run.")
@@ -86,14 +85,13 @@ def _resolved(
     opened: dict[str, Any],
 ) -> Alert:
     asset = asset_name(evaluation.asset_key)
-    where = f"{asset} [{partition}]" if partition else asset
     return Alert(
         status="resolved",
         kind="check_failure",
         asset=asset,
         partition=partition,
         check=evaluation.check_name,
-        summary=f"Check {evaluation.check_name} passes again on {where}.",
+        summary=f"Check {evaluation.check_name} passes again on {where(asset, partition)}.",
         details=f"Failing since {opened.get('since', 'unknown')}."
         + (f" Passed in run {entry.run_id}." if entry.run_id else ""),
         url=links.asset(evaluation.asset_key),
@@ -148,7 +146,6 @@ def scan_check_evaluations(
                 f"{evaluation.severity.value}: logged, not paged. {evaluation.description or ''}"
             )
         elif incident not in state.open:
-            for evicted in state.open_incident(incident, {"since": iso_utc(entry.timestamp)}):
-                log.warning(f"Too many open incidents; forgot the oldest: {evicted}")
+            state.open_incident(incident, {"since": iso_utc(entry.timestamp)}, log)
             alerts.append(_firing(evaluation, partition, entry, links, incident))
     return alerts

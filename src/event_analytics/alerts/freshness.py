@@ -90,8 +90,7 @@ def scan_freshness(
         incident = f"freshness:{asset}"
         changed_at = iso_utc(record.updated_at.timestamp())
         if record.freshness_state == FreshnessState.FAIL and incident not in state.open:
-            for evicted in state.open_incident(incident, {"since": changed_at}):
-                log.warning(f"Too many open incidents; forgot the oldest: {evicted}")
+            state.open_incident(incident, {"since": changed_at}, log)
             policy = describe_policy(policies.get(key))
             alerts.append(
                 Alert(

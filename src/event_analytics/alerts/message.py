@@ -39,6 +39,11 @@ def asset_name(key: dg.AssetKey) -> str:
     return key.to_user_string()
 
 
+def where(asset: str, partition: str | None) -> str:
+    """An asset and its partition as a message names them: `daily_summary [2025-01-02]`."""
+    return f"{asset} [{partition}]" if partition else asset
+
+
 @dataclass(frozen=True)
 class Links:
     """Links into the Dagster UI, from the UI's base URL (`DAGSTER_UI_URL`)."""

@@ -21,7 +21,7 @@ from dagster._core.storage.asset_check_execution_record import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
 )
 
-from event_analytics.alerts.message import Alert, Links, asset_name, iso_utc
+from event_analytics.alerts.message import Alert, Links, asset_name, iso_utc, where
 from event_analytics.alerts.scope import AlertScope, run_partition_label
 from event_analytics.alerts.state import AlertState
 
@@ -208,16 +208,14 @@ def _on_failure(
         "since": since,
         "pending": sorted(new, key=lambda i: (i[0], i[1] or "", i[2] or "")),
     }
-    for evicted in state.open_incident(incident, opened):
-        log.warning(f"Too many open incidents; forgot the oldest: {evicted}")
-    where = f"{asset} [{partition}]" if partition else asset
+    state.open_incident(incident, opened, log)
     return Alert(
         status="firing",
         kind="run_failure",
         asset=asset,
         partition=partition,
         check=check,
-        summary=f"Run failed on {where}.",
+        summary=f"Run failed on {where(asset, partition)}.",
         details=details,
         url=links.run(run.run_id),
         occurred_at=since,
@@ -302,7 +300,6 @@ def _resolutions(instance: dg.DagsterInstance, state: AlertState, links: Links) 
         state.close_incident(incident)
         run_id = recovery.last_run_id or opened["run_id"]
         partition = opened["partition"]
-        where = f"{opened['asset']} [{partition}]" if partition else opened["asset"]
         alerts.append(
             Alert(
                 status="resolved",
@@ -310,7 +307,9 @@ def _resolutions(instance: dg.DagsterInstance, state: AlertState, links: Links) 
                 asset=opened["asset"],
                 partition=partition,
                 check=opened.get("check"),
-                summary=f"Recovered: {where} produced again by a later run.",
+                summary=(
+                    f"Recovered: {where(opened['asset'], partition)} produced again by a later run."
+                ),
                 details=f"Failed in run {opened['run_id']} since {opened['since']}; "
                 f"recovered in run {run_id}.",
                 url=links.run(run_id),

@@ -8,6 +8,7 @@ Everything here is bounded, because the cursor is stored (and re-read) on every 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,14 +57,21 @@ class AlertState:
             separators=(",", ":"),
         )
 
-    def open_incident(self, incident: str, data: dict[str, Any]) -> list[str]:
-        """Record an open incident; returns the ids of the oldest ones evicted to stay bounded."""
+    def open_incident(
+        self,
+        incident: str,
+        data: dict[str, Any],
+        log: logging.Logger | logging.LoggerAdapter[Any] | None = None,
+    ) -> list[str]:
+        """Record an open incident; returns (and logs) the oldest ones evicted to stay bounded."""
         self.open[incident] = data
         evicted: list[str] = []
         while len(self.open) > MAX_OPEN_INCIDENTS:
             oldest = next(iter(self.open))
             del self.open[oldest]
             evicted.append(oldest)
+            if log is not None:
+                log.warning(f"Too many open incidents; forgot the oldest: {oldest}")
         return evicted
 
     def close_incident(self, incident: str) -> dict[str, Any] | None:

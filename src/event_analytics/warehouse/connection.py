@@ -97,10 +97,14 @@ class WarehouseConnection:
     dialect: str = "duckdb"
     _registered: list[str] = field(default_factory=list)
 
+    def _cursor(self, sql: str, params: Mapping[str, Any] | None) -> duckdb.DuckDBPyConnection:
+        """Run one statement with its `$name` parameters bound from `params`."""
+        bound = params_for(sql, dict(params or {}))
+        return self.con.execute(sql, bound) if bound else self.con.execute(sql)
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement; `$name` parameters are bound from `params`."""
-        bound = params_for(sql, dict(params or {}))
-        cursor = self.con.execute(sql, bound) if bound else self.con.execute(sql)
+        cursor = self._cursor(sql, params)
         try:
             return cursor.fetchall()
         except duckdb.InvalidInputException:
@@ -115,8 +119,7 @@ class WarehouseConnection:
         self, sql: str, params: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """Run a query and return its rows as dictionaries (for small results only)."""
-        bound = params_for(sql, dict(params or {}))
-        cursor = self.con.execute(sql, bound) if bound else self.con.execute(sql)
+        cursor = self._cursor(sql, params)
         names = [d[0] for d in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
