@@ -27,10 +27,10 @@ DBT_PROJECT_MODULE := src/event_analytics/dbt/project.py
 DBT_FILES := $(shell find $(DBT_PROJECT) \( -name target -o -name logs \) -prune -o \
 	-type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: help setup dbt-manifest sample materialize run serve test lint typecheck pytest check-defs clean
+.PHONY: help setup dbt-manifest sample prepare-instance materialize run serve test lint typecheck pytest check-defs clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -54,14 +54,19 @@ sample: setup ## Write a deterministic sample landing zone under data/landing
 	$(BIN)/event-analytics generate --start $(SAMPLE_START) --days $(SAMPLE_DAYS) \
 		--events-per-day $(SAMPLE_EVENTS) --seed $(SAMPLE_SEED)
 
-materialize: setup ## Materialize the sample days as one range run, then the history marts
+# Dagster creates pools lazily; runs starting together on a fresh instance could share the
+# only slot (see src/event_analytics/instance.py), so the pools exist before the first run.
+prepare-instance: setup ## Create the Dagster instance's pools in dagster_home/ (idempotent)
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/event-analytics prepare-instance
+
+materialize: prepare-instance ## Materialize the sample days as one range run, then the history marts
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster asset materialize \
 		-m event_analytics.definitions --select 'not tag:history' \
 		--partition-range $(SAMPLE_START)...$(SAMPLE_END)
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster asset materialize \
 		-m event_analytics.definitions --select 'tag:history'
 
-serve: setup ## Serve the Dagster UI on http://$(HOST):$(PORT) (sensors and automation running)
+serve: prepare-instance ## Serve the Dagster UI on http://$(HOST):$(PORT) (sensors and automation running)
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml \
 		--host $(HOST) --port $(PORT)
 

@@ -87,13 +87,16 @@ import duckdb, sys, time
 con = duckdb.connect(sys.argv[1])
 con.execute("CREATE TABLE IF NOT EXISTS t (v INTEGER)")
 print("locked", flush=True)
+sys.stdin.readline()  # hold the lock until told to let go (or until stdin closes)
 time.sleep(float(sys.argv[2]))
 """
 
 
 def _hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """A process holding `path`'s write lock until a line arrives on its stdin, then `seconds`."""
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLD_LOCK, str(path), str(seconds)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -103,15 +106,23 @@ def _hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
 
 def test_waits_out_another_process_lock(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    holder = _hold_lock(path, 1.5)
+    holder = _hold_lock(path, 0.5)
+    assert holder.stdin is not None
     waits: list[float] = []
+
+    def on_wait(_error: BaseException, delay: float) -> None:
+        if not waits:  # met the lock: now let the holder go, half a second later
+            assert holder.stdin is not None
+            holder.stdin.write("go\n")
+            holder.stdin.flush()
+        waits.append(delay)
+
     try:
-        con = connect_duckdb(
-            path, RetryPolicy(timeout_seconds=60), on_wait=lambda _e, d: waits.append(d)
-        )
+        con = connect_duckdb(path, RetryPolicy(timeout_seconds=60), on_wait=on_wait)
         con.execute("INSERT INTO t VALUES (1)")
         con.close()
     finally:
+        holder.stdin.close()  # lets the holder go even if it was never told to
         holder.wait(timeout=30)
     assert waits, "the first attempt should have met the lock and waited"
 

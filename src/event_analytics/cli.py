@@ -4,6 +4,9 @@ Subcommands:
 
 * ``generate`` - write deterministic sample events into the landing zone
   (see :mod:`event_analytics.sample_data` and ``docs/landing-zone.md``).
+* ``check-config`` - validate every setting without running anything.
+* ``prepare-instance`` - create the Dagster instance's pools before the first run
+  (see :mod:`event_analytics.instance`).
 
 Run ``event-analytics --help`` (or ``python -m event_analytics.cli --help``) for details.
 Argument errors print a message and exit with status 2; I/O errors exit with status 1.
@@ -115,7 +118,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate every setting (warehouse, landing zone, thresholds) without running",
     )
     check.set_defaults(handler=_run_check_config)
+    prepare = subparsers.add_parser(
+        "prepare-instance",
+        help="create the Dagster instance's pools (run once before the first run)",
+        description=(
+            "Create every concurrency pool the platform uses on the instance in $DAGSTER_HOME, "
+            "at one slot. Safe to run again: existing pools are checked, never changed."
+        ),
+    )
+    prepare.set_defaults(handler=_run_prepare_instance)
     return parser
+
+
+def _run_prepare_instance(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run ``prepare-instance``: create the pools, or print why the instance cannot serve."""
+    import dagster as dg
+
+    from event_analytics.instance import InstanceConfigError, prepare_instance
+
+    if not os.environ.get("DAGSTER_HOME"):
+        message = "DAGSTER_HOME is not set: point it at the instance's folder (make: dagster_home)"
+        print(f"{parser.prog} {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        with dg.DagsterInstance.get() as instance:
+            limits = prepare_instance(instance)
+    except (InstanceConfigError, dg.DagsterInvariantViolationError) as exc:
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    for pool, limit in limits.items():
+        print(f"pool {pool!r}: {limit} slot(s)")
+    return EXIT_OK
 
 
 def _run_check_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
