@@ -9,20 +9,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
 
 from event_analytics.defs.automation.landing_sensor import landing_zone_sensor
-from event_analytics.landing import LandingZoneResource
+from event_analytics.landing import LandedFile, LandingZoneResource
 from harness import PLATFORM_ASSETS, Platform
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LINE = '{"event_id":"%s","user_id":"u1","event_type":"page_view","occurred_at":"%sT10:00:00Z"}\n'
 
 
-def _tick(landing_root: Path, cursor: str | None) -> dg.SensorResult:
+def _tick(
+    landing_root: Path, cursor: str | None, instance: dg.DagsterInstance | None = None
+) -> dg.SensorResult:
     context = dg.build_sensor_context(
-        cursor=cursor, resources={"landing": LandingZoneResource(url=str(landing_root))}
+        cursor=cursor,
+        resources={"landing": LandingZoneResource(url=str(landing_root))},
+        instance=instance or dg.DagsterInstance.ephemeral(),
     )
     result = landing_zone_sensor(context)
     assert isinstance(result, dg.SensorResult)
@@ -60,6 +65,55 @@ def test_sensor_requests_new_changed_and_emptied_days_only(
     after_removal = _tick(platform.landing_root, after_rewrite.cursor)
     assert _requested(after_removal) == ["2025-01-02"]
     assert json.loads(after_removal.cursor or "{}").keys() == {"2025-01-01", "2025-01-02"}
+
+
+def test_first_tick_skips_days_already_loaded_as_they_are(
+    platform: Platform, write_day: Callable[[str, str, bytes | str], Path]
+) -> None:
+    """After `make materialize` (no sensor cursor yet) the sensor does not load those days again,
+    but does load a day that changed since, and a day never loaded."""
+    instance = dg.DagsterInstance.ephemeral()
+    for day in ("2025-01-01", "2025-01-02", "2025-01-03"):
+        write_day(day, "a.jsonl", LINE % (f"e-{day}", day))
+    assert platform.materialize(
+        partition_range=("2025-01-01", "2025-01-03"), assets=["raw_events"], instance=instance
+    ).success
+    changed = write_day("2025-01-02", "b.jsonl", LINE % ("late", "2025-01-02"))
+    write_day("2025-01-04", "a.jsonl", LINE % ("new", "2025-01-04"))
+
+    first = _tick(platform.landing_root, None, instance)
+    assert _requested(first) == ["2025-01-02", "2025-01-04"]
+    # Every day is in the cursor now, so the next tick is quiet...
+    assert _requested(_tick(platform.landing_root, first.cursor, instance)) == []
+    # ... and a later change is still seen.
+    changed.unlink()
+    assert _requested(_tick(platform.landing_root, first.cursor, instance)) == ["2025-01-02"]
+
+
+def test_a_file_changed_while_it_was_loaded_is_loaded_again(
+    platform: Platform,
+    write_day: Callable[[str, str, bytes | str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """raw_events records the folder as it was before it read any file, so a file rewritten
+    while the load runs differs from the record, and a fresh sensor loads the day again."""
+    instance = dg.DagsterInstance.ephemeral()
+    path = write_day("2025-01-05", "a.jsonl", LINE % ("e1", "2025-01-05"))
+    original_read = LandingZoneResource.read
+
+    def read_then_rewrite(self: LandingZoneResource, landed: LandedFile) -> bytes:
+        content = original_read(self, landed)
+        path.write_text(LINE % ("e1", "2025-01-05") + LINE % ("e2", "2025-01-05"))
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+        return content
+
+    monkeypatch.setattr(LandingZoneResource, "read", read_then_rewrite)
+    assert platform.materialize(
+        partition="2025-01-05", assets=["raw_events"], instance=instance
+    ).success
+    monkeypatch.undo()
+    assert platform.rows("SELECT count(*) FROM raw.events") == [(1,)]
+    assert _requested(_tick(platform.landing_root, None, instance)) == ["2025-01-05"]
 
 
 def test_sensor_ignores_folders_outside_the_partitions(

@@ -7,6 +7,7 @@ Today it is a local (or mounted) folder; the assets only call `list_days`, `list
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -16,6 +17,9 @@ from pydantic import Field
 
 from event_analytics.landing.files import LandedFile, decode_file, is_event_file
 from event_analytics.settings import EVENTS_LANDING_URL
+
+#: Materialization metadata of `raw_events`: the digest of each day folder it loaded, by day.
+LANDING_DIGESTS = "landing_digests"
 
 _DAY_FOLDER = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 
@@ -117,3 +121,8 @@ class LandingZoneResource(dg.ConfigurableResource):
     def fingerprint(self, day: dt.date) -> str:
         """Changes whenever a file of the day is added, removed, replaced or rewritten."""
         return "|".join(f.fingerprint() for f in self.list_files(day))
+
+    def digest(self, day: dt.date) -> str:
+        """A short digest of `fingerprint(day)`: what the landing sensor and `raw_events`
+        record of the folder's state (names, sizes, modification times)."""
+        return hashlib.sha256(self.fingerprint(day).encode()).hexdigest()[:16]

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from event_analytics.ingest import load_window
-from event_analytics.landing import LandingZoneResource
+from event_analytics.landing import LANDING_DIGESTS, LandingZoneResource
 from event_analytics.metadata import column_schema, preview
 from event_analytics.partitions import daily_partitions, window_bounds, window_days
 from event_analytics.policies import CRITICAL_FRESHNESS, DUCKDB_POOL, SINGLE_RUN_BACKFILL
@@ -51,6 +51,9 @@ def raw_events(
     window = context.partition_time_window
     days = window_days(window)
     bounds = window_bounds(window)
+    # Taken before any file is read: a file that changes during the load then differs from
+    # what is recorded here, and the landing sensor loads its day again.
+    digests = {day.isoformat(): landing.digest(day) for day in days}
     with (
         retry_transient_errors(context),
         warehouse.connect() as connection,
@@ -89,5 +92,6 @@ def raw_events(
             "rejected_by_reason": dg.MetadataValue.json(dict(report.rejected_by_reason)),
             "preview": preview(sample),
             "rejected_preview": preview(rejected),
+            LANDING_DIGESTS: dg.MetadataValue.json(digests),
         }
     )
