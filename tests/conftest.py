@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from harness import Platform
+from postgres_server import PostgresServer, running_postgres
 
 
 @pytest.fixture
@@ -27,3 +28,10 @@ def write_day(platform: Platform) -> Callable[[str, str, bytes | str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the whole session (see tests/postgres_server.py)."""
+    with running_postgres() as server:
+        yield server

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 import marts_reference as oracle
 from event_analytics.dbt.project import DBT_EXECUTABLE, marts_project
+from event_analytics.dbt.target import MartsDbtResource
 from harness import Platform
 from reference_model import clean, read_day
 
@@ -85,7 +85,7 @@ def write_events(platform: Platform, day: str, name: str, events: list[tuple[Any
 
 
 def marts_resources(platform: Platform) -> dict[str, Any]:
-    dbt = DbtCliResource(project_dir=marts_project, dbt_executable=DBT_EXECUTABLE)
+    dbt = MartsDbtResource(project_dir=marts_project, dbt_executable=DBT_EXECUTABLE)
     return {**platform.resources, "dbt": dbt}
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from event_analytics.cli import main
+from event_analytics.dbt.project import DBT_EXECUTABLE, marts_project
+from event_analytics.dbt.target import DbtTargetConfigError, MartsDbtResource, check_dbt_target
 from event_analytics.landing import LandingZoneResource
 from event_analytics.warehouse import WarehouseResource
 from harness import Platform
+from postgres_server import PostgresServer
 
 SECRET = "S3cret-pw-0451"
 
@@ -99,6 +103,10 @@ def test_check_config_reports_every_problem(
     monkeypatch.setenv("EVENTS_LANDING_URL", str(tmp_path / "nope"))
     monkeypatch.setenv("RAW_REJECTED_RATIO_MAX", "lots")
     monkeypatch.setenv("DAILY_SUMMARY_DEADLINE_UTC", "2am")
+    monkeypatch.setenv("DBT_TARGET", "postgres")
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", str(_closed_port()))
+    monkeypatch.setenv("PGPASSWORD", SECRET)
     assert main(["check-config"]) == 1
     err = capsys.readouterr().err
     for setting in (
@@ -106,6 +114,7 @@ def test_check_config_reports_every_problem(
         "EVENTS_LANDING_URL",
         "RAW_REJECTED_RATIO_MAX",
         "DAILY_SUMMARY_DEADLINE_UTC",
+        "DBT_TARGET=postgres",
     ):
         assert setting in err
     assert SECRET not in err
@@ -119,3 +128,61 @@ def test_check_config_passes_on_a_working_setup(
     monkeypatch.setenv("EVENTS_LANDING_URL", str(tmp_path / "landing"))
     assert main(["check-config"]) == 0
     assert "configuration OK" in capsys.readouterr().out
+
+
+# --- the dbt target --------------------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _run_marts(platform: Platform) -> dg.ExecuteInProcessResult:
+    dbt = MartsDbtResource(project_dir=marts_project, dbt_executable=DBT_EXECUTABLE)
+    return dg.materialize(
+        [platform.defs.get_assets_def("users")],
+        resources={**platform.resources, "dbt": dbt},
+        raise_on_error=False,
+    )
+
+
+def test_unknown_dbt_target_fails_before_the_marts_start(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBT_TARGET", "snowflake")
+    message = _failure_message(_run_marts(platform))
+    assert "DBT_TARGET is 'snowflake'" in message
+    assert "duckdb" in message and "postgres" in message
+
+
+def test_unreachable_postgres_fails_before_the_marts_start(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = _closed_port()
+    for name, value in {
+        "DBT_TARGET": "postgres",
+        "PGHOST": "127.0.0.1",
+        "PGPORT": str(port),
+        "PGPASSWORD": SECRET,
+    }.items():
+        monkeypatch.setenv(name, value)
+    message = _failure_message(_run_marts(platform))
+    assert f"PostgreSQL at 127.0.0.1:{port}" in message
+    assert "PGHOST, PGPORT" in message and "Start the server" in message
+    assert SECRET not in message
+
+
+def test_postgres_refusing_the_login_is_named_and_the_password_never_shown(
+    postgres: PostgresServer,
+) -> None:
+    environ = {"DBT_TARGET": "postgres", **postgres.environment, "PGPASSWORD": SECRET}
+    with pytest.raises(DbtTargetConfigError) as refused:
+        check_dbt_target(environ)
+    message = str(refused.value)
+    assert "password authentication failed" in message and postgres.user in message
+    assert SECRET not in message
+    # The same server with the right password is a working target.
+    assert check_dbt_target({"DBT_TARGET": "postgres", **postgres.environment}) == "postgres"

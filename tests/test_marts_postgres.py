@@ -12,7 +12,6 @@ dbt test as an asset check.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,7 @@ from marts_harness import (
     run_marts,
     run_platform,
 )
-from postgres_server import PostgresServer, running_postgres
+from postgres_server import PostgresServer
 
 pytestmark = pytest.mark.slow
 
@@ -118,13 +117,8 @@ def _fetch_marts(server: PostgresServer) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[PostgresServer]:
-    with running_postgres() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def built(server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> BuiltOnPostgres:
+def built(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> BuiltOnPostgres:
+    server = postgres
     platform = Platform(tmp_path_factory.mktemp("marts-pg"))
     generate_days(platform)
     run_platform(platform, DAYS[0].isoformat(), LAST)

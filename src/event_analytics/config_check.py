@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from event_analytics.dbt.target import check_dbt_target
 from event_analytics.landing import LandingZoneResource
 from event_analytics.quality.thresholds import (
     RAW_REJECTED_RATIO_MAX,
@@ -28,6 +29,7 @@ def _checks() -> list[tuple[str, Callable[[], object]]]:
         ("rejected ratio", lambda: ratio(RAW_REJECTED_RATIO_MAX)),
         ("volume band", lambda: (ratio(RAW_VOLUME_MIN_RATIO), ratio(RAW_VOLUME_MAX_RATIO))),
         ("deadline", deadline_time),
+        ("dbt target", check_dbt_target),
     ]
 
 

@@ -68,6 +68,13 @@ DAGSTER_UI_URL = Setting(
     "Base URL of the Dagster UI, used in links that alerts and logs point to.",
 )
 
+DBT_TARGET = Setting(
+    "DBT_TARGET",
+    "duckdb",
+    "The marts' dbt target: `duckdb` (the warehouse file) or `postgres` (libpq's PGHOST, "
+    "PGPORT, PGUSER, PGPASSWORD, PGDATABASE).",
+)
+
 # Alerts (see docs/alerts.md). With none of these set, alerts are written to the sensor logs only.
 ALERT_WEBHOOK_URL = Setting(
     "ALERT_WEBHOOK_URL",
