@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from network import free_loopback_port
 
 SERVICE_USER = "postgres"
 
@@ -61,12 +62,6 @@ def postgres_bin_dir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _as_service_user(command: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return command
@@ -90,7 +85,7 @@ def running_postgres() -> Iterator[PostgresServer]:
         shutil.chown(root, SERVICE_USER)
         for path in (sockets, root / "pwfile"):
             shutil.chown(path, SERVICE_USER)
-    port = _free_port()
+    port = free_loopback_port()
     log = root / "server.log"
     try:
         subprocess.run(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -10,10 +10,16 @@ import pytest
 
 from event_analytics.cli import main
 from event_analytics.dbt.project import DBT_EXECUTABLE, marts_project
-from event_analytics.dbt.target import DbtTargetConfigError, MartsDbtResource, check_dbt_target
+from event_analytics.dbt.target import (
+    PG_DEFAULTS,
+    DbtTargetConfigError,
+    MartsDbtResource,
+    check_dbt_target,
+)
 from event_analytics.landing import LandingZoneResource
 from event_analytics.warehouse import WarehouseResource
 from harness import Platform
+from network import free_loopback_port
 from postgres_server import PostgresServer
 
 SECRET = "S3cret-pw-0451"
@@ -105,7 +111,7 @@ def test_check_config_reports_every_problem(
     monkeypatch.setenv("DAILY_SUMMARY_DEADLINE_UTC", "2am")
     monkeypatch.setenv("DBT_TARGET", "postgres")
     monkeypatch.setenv("PGHOST", "127.0.0.1")
-    monkeypatch.setenv("PGPORT", str(_closed_port()))
+    monkeypatch.setenv("PGPORT", str(free_loopback_port()))
     monkeypatch.setenv("PGPASSWORD", SECRET)
     assert main(["check-config"]) == 1
     err = capsys.readouterr().err
@@ -133,13 +139,6 @@ def test_check_config_passes_on_a_working_setup(
 # --- the dbt target --------------------------------------------------------------------------
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _run_marts(platform: Platform) -> dg.ExecuteInProcessResult:
     dbt = MartsDbtResource(project_dir=marts_project, dbt_executable=DBT_EXECUTABLE)
     return dg.materialize(
@@ -161,7 +160,7 @@ def test_unknown_dbt_target_fails_before_the_marts_start(
 def test_unreachable_postgres_fails_before_the_marts_start(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = _closed_port()
+    port = free_loopback_port()
     for name, value in {
         "DBT_TARGET": "postgres",
         "PGHOST": "127.0.0.1",
@@ -186,3 +185,10 @@ def test_postgres_refusing_the_login_is_named_and_the_password_never_shown(
     assert SECRET not in message
     # The same server with the right password is a working target.
     assert check_dbt_target({"DBT_TARGET": "postgres", **postgres.environment}) == "postgres"
+
+
+def test_the_check_logs_in_where_dbt_would() -> None:
+    """Its fallbacks for unset libpq variables are the ones profiles.yml uses."""
+    profiles = (marts_project.project_dir / "profiles.yml").read_text()
+    fallbacks = dict(re.findall(r"env_var\('(PG[A-Z]+)', '([^']*)'\)", profiles))
+    assert fallbacks == PG_DEFAULTS

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from event_analytics.defs.alerting.run_failures import run_failure_alert_sensor
 from event_analytics.landing import LandingZoneResource
 from event_analytics.warehouse import WarehouseResource
 from harness import Platform
+from network import free_loopback_port
 from test_alerts_delivery import WebhookReceiver
 
 PASSWORD = "pw-7f3a-S3CRET"
@@ -35,12 +35,6 @@ TOKEN = "tok-91c2-S3CRET"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _graphql(port: int, query: str, variables: dict[str, Any] | None = None) -> str:
@@ -152,7 +146,7 @@ def test_no_secret_in_logs_metadata_errors_alerts_or_graphql(
         "ALERT_WEBHOOK_URL": hook,
         "EVENTS_LANDING_URL": str(platform.landing_root),
     }
-    port = _free_port()
+    port = free_loopback_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "dagster-webserver"),
