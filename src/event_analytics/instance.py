@@ -37,7 +37,7 @@ def prepare_instance(instance: dg.DagsterInstance) -> dict[str, int]:
             "without concurrency pools: use the default SQLite storage or dagster-postgres."
         )
     default_limit = instance.global_op_concurrency_default_limit
-    existing = {pool.name: pool.limit for pool in storage.get_pool_limits()}
+    existing = {pool.name for pool in storage.get_pool_limits()}
     limits = {}
     for pool, required in POOL_LIMITS.items():
         if pool not in existing:

@@ -1,7 +1,8 @@
 """The landing zone as a Dagster resource: where producers drop raw event files.
 
-Today it is a local (or mounted) folder; the assets only call `list_days`, `list_files` and
-`read`, so object storage can take its place without touching them.
+Today it is a local (or mounted) folder; the assets and the landing sensor only call
+`list_days`, `list_files`, `read` and `digest`, so object storage can take its place without
+touching them.
 """
 
 from __future__ import annotations
