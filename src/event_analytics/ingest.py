@@ -16,7 +16,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from event_analytics.landing import CorruptFileError, LandedFile, LandingZoneResource, lines_table
+from event_analytics.landing import (
+    CorruptFileError,
+    LandedFile,
+    LandingZoneResource,
+    folder_digest,
+    lines_table,
+)
 from event_analytics.warehouse import WarehouseConnection
 
 # Bytes of decompressed landing data read before parsing: bounds memory on huge days.
@@ -49,6 +55,8 @@ class LoadReport:
     rows_rejected: int = 0
     rejected_by_reason: Counter[str] = field(default_factory=Counter)
     removed_files: list[str] = field(default_factory=list)
+    # Each day folder as listed before any of its files was read (see `folder_digest`).
+    digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -170,6 +178,9 @@ def load_window(
     current: set[str] = set()
     for day in days:
         files = landing.list_files(day)
+        # From the listing the load reads, taken before reading: a file that changes while it
+        # loads then differs from this record, and the landing sensor loads its day again.
+        report.digests[day.isoformat()] = folder_digest(files)
         report.files += len(files)
         current.update(f.relative_path for f in files)
         for batch, members in _batches(landing, files, report, record_corrupt):

@@ -1,6 +1,11 @@
 """The landing-zone seam: where raw event files come from."""
 
-from event_analytics.landing.files import CorruptFileError, LandedFile, lines_table
+from event_analytics.landing.files import (
+    CorruptFileError,
+    LandedFile,
+    folder_digest,
+    lines_table,
+)
 from event_analytics.landing.resource import (
     LANDING_DIGESTS,
     LandingZoneConfigError,
@@ -13,5 +18,6 @@ __all__ = [
     "LandedFile",
     "LandingZoneConfigError",
     "LandingZoneResource",
+    "folder_digest",
     "lines_table",
 ]

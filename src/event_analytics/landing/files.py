@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +39,13 @@ class LandedFile:
     def fingerprint(self) -> str:
         """What changes when the file is replaced or rewritten in place."""
         return f"{self.relative_path}:{self.size_bytes}:{self.modified_ns}"
+
+
+def folder_digest(files: Sequence[LandedFile]) -> str:
+    """A short digest of a day folder's listing: changes whenever a file is added, removed,
+    replaced or rewritten in place."""
+    listing = "|".join(f.fingerprint() for f in files)
+    return hashlib.sha256(listing.encode()).hexdigest()[:16]
 
 
 def is_event_file(name: str) -> bool:

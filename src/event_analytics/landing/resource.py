@@ -8,7 +8,6 @@ touching them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from event_analytics.landing.files import LandedFile, decode_file, is_event_file
+from event_analytics.landing.files import LandedFile, decode_file, folder_digest, is_event_file
 from event_analytics.settings import EVENTS_LANDING_URL
 
 #: Materialization metadata of `raw_events`: the digest of each day folder it loaded, by day.
@@ -119,11 +118,7 @@ class LandingZoneResource(dg.ConfigurableResource):
         """The file's content, decompressed; raises `CorruptFileError` if it cannot be."""
         return decode_file(landed, (self.root() / landed.relative_path).read_bytes())
 
-    def fingerprint(self, day: dt.date) -> str:
-        """Changes whenever a file of the day is added, removed, replaced or rewritten."""
-        return "|".join(f.fingerprint() for f in self.list_files(day))
-
     def digest(self, day: dt.date) -> str:
-        """A short digest of `fingerprint(day)`: what the landing sensor and `raw_events`
-        record of the folder's state (names, sizes, modification times)."""
-        return hashlib.sha256(self.fingerprint(day).encode()).hexdigest()[:16]
+        """The day folder's state (file names, sizes, modification times) as a short digest:
+        what the landing sensor compares with what `raw_events` recorded."""
+        return folder_digest(self.list_files(day))

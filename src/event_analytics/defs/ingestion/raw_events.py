@@ -51,9 +51,6 @@ def raw_events(
     window = context.partition_time_window
     days = window_days(window)
     bounds = window_bounds(window)
-    # Taken before any file is read: a file that changes during the load then differs from
-    # what is recorded here, and the landing sensor loads its day again.
-    digests = {day.isoformat(): landing.digest(day) for day in days}
     with (
         retry_transient_errors(context),
         warehouse.connect() as connection,
@@ -92,6 +89,6 @@ def raw_events(
             "rejected_by_reason": dg.MetadataValue.json(dict(report.rejected_by_reason)),
             "preview": preview(sample),
             "rejected_preview": preview(rejected),
-            LANDING_DIGESTS: dg.MetadataValue.json(digests),
+            LANDING_DIGESTS: dg.MetadataValue.json(report.digests),
         }
     )
