@@ -36,11 +36,14 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode is compiled at install: a process that imports uncompiled source compiles it again
+# every time when PYTHONDONTWRITEBYTECODE is set, which cost each run seconds of start-up.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 setup: $(VENV)/.synced $(DBT_MANIFEST) ## Create .venv with the locked dependencies, build the dbt manifest
+	@$(BIN)/python -m compileall -q src
 
 # dbt parse, through dagster-dbt's deployment command. Re-run whenever a dbt file changes.
 $(DBT_MANIFEST): $(VENV)/.synced $(DBT_FILES) $(DBT_PROJECT_MODULE)
@@ -50,9 +53,11 @@ $(DBT_MANIFEST): $(VENV)/.synced $(DBT_FILES) $(DBT_PROJECT_MODULE)
 
 dbt-manifest: $(DBT_MANIFEST) ## Rebuild the dbt manifest if the dbt project changed
 
+# generate writes only into a new, empty or sample folder (it marks its own); it also creates
+# data/, the folder of the default warehouse file.
 sample: setup ## Write a deterministic sample landing zone under data/landing
-	$(BIN)/event-analytics generate --start $(SAMPLE_START) --days $(SAMPLE_DAYS) \
-		--events-per-day $(SAMPLE_EVENTS) --seed $(SAMPLE_SEED)
+	$(BIN)/event-analytics generate --out data/landing --start $(SAMPLE_START) \
+		--days $(SAMPLE_DAYS) --events-per-day $(SAMPLE_EVENTS) --seed $(SAMPLE_SEED)
 
 # Dagster creates pools lazily; runs starting together on a fresh instance could share the
 # only slot (see src/event_analytics/instance.py), so the pools exist before the first run.
@@ -73,11 +78,11 @@ serve: prepare-instance ## Serve the Dagster UI on http://$(HOST):$(PORT) (senso
 run: sample materialize serve ## Set up, write sample data, materialize it, serve the UI
 
 lint: setup ## ruff lint and format check
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: setup ## mypy over the package and the tests
-	$(BIN)/mypy src tests
+	$(BIN)/mypy src tests bench
 
 check-defs: setup ## Load the Definitions the way the UI does
 	$(BIN)/dg check defs
@@ -86,6 +91,15 @@ pytest: setup ## Run the test suite (slow end-to-end tests included)
 	$(BIN)/pytest
 
 test: lint typecheck check-defs pytest ## Everything CI runs
+
+# The benchmark (docs/performance.md): the project against pandas and DuckDB's floors on the
+# same generated files, then orchestration over many days. Choose sizes with SIZES; pass any
+# other option of `python -m bench --help` in BENCH_ARGS (e.g. BENCH_ARGS=--skip-backfill).
+SIZES ?= 1M
+BENCH_ARGS ?=
+.PHONY: bench
+bench: setup ## Benchmark: 1M events and the backfill scenarios (choose sizes: make bench SIZES=1M,5M,20M)
+	$(BIN)/python -m bench --sizes $(SIZES) $(BENCH_ARGS)
 
 clean: ## Remove the environments, sample data and run history
 	rm -rf $(VENV) $(TOOLS) data .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ import pytest
 
 from harness import Platform
 from postgres_server import PostgresServer, running_postgres
+from s3_server import S3Bucket, S3Server, fresh_bucket, isolate_from_the_machine, running_s3
 
 
 @pytest.fixture
@@ -35,3 +36,20 @@ def postgres() -> Iterator[PostgresServer]:
     """A private PostgreSQL server for the whole session (see tests/postgres_server.py)."""
     with running_postgres() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on 127.0.0.1 for the whole session (see tests/s3_server.py)."""
+    with running_s3() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> S3Bucket:
+    """A fresh bucket, with the standard AWS variables pointing boto3 at the test server (and
+    nothing of the machine's own AWS configuration in effect)."""
+    isolate_from_the_machine(monkeypatch, tmp_path)
+    for name, value in s3_server.environment.items():
+        monkeypatch.setenv(name, value)
+    return fresh_bucket(s3_server)

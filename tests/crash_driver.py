@@ -1,10 +1,13 @@
 """Run one asset for one partition and SIGKILL this process at a chosen point of its write.
 
 Used by test_crash_safety.py as a subprocess: `python crash_driver.py DB LANDING ASSET DAY POINT`.
-The kill is injected by wrapping the warehouse connection the asset writes through; the asset
-code itself is untouched.
+The kill comes from a handler on the production code's own fault points
+(`event_analytics.warehouse.faults`): the asset, its transaction and its SQL run unchanged, and
+the process dies exactly where a real crash would stop them.
 
-Points: before_begin, after_first_delete, before_commit, after_commit, timer:<seconds>.
+POINT is a fault point's name (`before_begin`, `after_begin`, `before_commit`, `after_commit`,
+`after <script> #<n>`), or `timer:<seconds>`: killed that long after BEGIN, wherever it is.
+A point the run never reaches lets it finish, and the test sees exit code 0, not SIGKILL.
 """
 
 from __future__ import annotations
@@ -13,15 +16,12 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
 
 import dagster as dg
 
 from event_analytics.definitions import defs
 from event_analytics.landing import LandingZoneResource
-from event_analytics.warehouse import WarehouseConnection, WarehouseResource
+from event_analytics.warehouse import WarehouseResource, faults
 
 
 def die() -> None:
@@ -29,42 +29,27 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def install(point: str) -> None:
-    original_execute = WarehouseConnection.execute
+def kill_at(point: str) -> faults.Handler:
+    """A fault handler that kills this process at `point` (or a timer's delay after BEGIN)."""
+    if point.startswith("timer:"):
+        delay = float(point.split(":", 1)[1])
 
-    def execute(
-        self: WarehouseConnection, sql: str, params: Mapping[str, Any] | None = None
-    ) -> list[tuple[Any, ...]]:
-        rows = original_execute(self, sql, params)
-        if point == "after_first_delete" and sql.lstrip().upper().startswith("DELETE"):
-            die()
-        return rows
+        def start_timer(reached: str) -> None:
+            if reached == "after_begin":
+                threading.Timer(delay, die).start()
 
-    @contextmanager
-    def transaction(self: WarehouseConnection) -> Iterator[WarehouseConnection]:
-        if point == "before_begin":
-            die()
-        if point.startswith("timer:"):
-            threading.Timer(float(point.split(":", 1)[1]), die).start()
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield self
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        if point == "before_commit":
-            die()
-        self.con.execute("COMMIT")
-        if point == "after_commit":
+        return start_timer
+
+    def kill(reached: str) -> None:
+        if reached == point:
             die()
 
-    WarehouseConnection.execute = execute  # type: ignore[method-assign]
-    WarehouseConnection.transaction = transaction  # type: ignore[method-assign]
+    return kill
 
 
 def main() -> None:
     db, landing, asset, day, point = sys.argv[1:6]
-    install(point)
+    faults.install(kill_at(point))
     result = dg.materialize(
         [defs().get_assets_def(asset)],
         resources={

@@ -20,9 +20,13 @@ from event_analytics.warehouse import WarehouseResource
 
 PLATFORM_ASSETS = ("raw_events", "cleaned_events", "daily_summary")
 QUALITY_CHECKS = [raw_events_checks, cleaned_events_checks, daily_summary_checks]
+# Every table the platform writes. `raw.landed_files` records each file's modification time:
+# two platforms compare equal only when their landing zones are copies (`shutil.copytree`
+# keeps modification times), never when each generated its own.
 TABLES = (
     "raw.events",
     "raw.rejected_events",
+    "raw.landed_files",
     "analytics.cleaned_events",
     "analytics.daily_summary",
 )

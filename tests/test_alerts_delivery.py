@@ -353,3 +353,16 @@ def test_the_test_alert_command_uses_the_configured_channels(
     captured = capsys.readouterr()
     assert "webhook: FAILED" in captured.out
     assert_no_secret(captured.out + captured.err)
+
+
+def test_eviction_after_a_cursor_round_trip_forgets_the_oldest_incident() -> None:
+    """The cursor keeps incidents in the order they opened, whatever their names sort to."""
+    state = AlertState(after=7)
+    # Opened newest-name-first, so alphabetical order is the reverse of opening order.
+    names = [f"incident-{MAX_OPEN_INCIDENTS - i:04d}" for i in range(MAX_OPEN_INCIDENTS)]
+    for name in names:
+        state.open_incident(name, {"since": name})
+    restored = AlertState.load(state.dump())
+    assert list(restored.open) == names
+    assert restored.open_incident("incident-newest", {}) == [names[0]]
+    assert names[-1] in restored.open

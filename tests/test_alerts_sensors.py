@@ -7,8 +7,9 @@ server on 127.0.0.1: one message per transition, the documented body.
 """
 
 import datetime as dt
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,11 @@ from event_analytics.alerts import Notifier
 from event_analytics.defs.alerting.check_failures import check_failure_alert_sensor
 from event_analytics.defs.alerting.freshness import freshness_alert_sensor
 from event_analytics.defs.alerting.run_failures import run_failure_alert_sensor
+from event_analytics.defs.quality.raw_events_checks import raw_events_checks
 from event_analytics.warehouse import WarehouseResource
 from harness import PLATFORM_ASSETS, Platform
 from test_alerts_delivery import WebhookReceiver
+from test_quality_checks import FULL_DAYS, TODAY, set_clock, write_events
 
 UI = "http://dagster.test:3000"
 daily = dg.DailyPartitionsDefinition(start_date="2025-01-01")
@@ -79,12 +82,28 @@ def orders_landed(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult
     return dg.AssetCheckResult(passed=True)
 
 
+@dg.asset_check(asset=orders, name="orders_balanced", partitions_def=daily)
+def orders_balanced(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    """A partitioned check evaluated on its own, one day per check-only run."""
+    if context.run.tags.get("test/fail") == "check":
+        raise RuntimeError("could not read the ledger")
+    return dg.AssetCheckResult(passed=True)
+
+
+@dg.asset(partitions_def=daily, backfill_policy=dg.BackfillPolicy.single_run())
+def ledger(context: dg.AssetExecutionContext) -> None:
+    if context.run.tags.get("test/fail") == "run":
+        raise RuntimeError("ledger unreachable")
+
+
 @dg.asset(partitions_def=daily)
 def someone_elses_asset() -> None:
     raise RuntimeError("not ours")
 
 
-TEST_DEFS = dg.Definitions(assets=[orders, order_totals], asset_checks=[orders_landed])
+TEST_DEFS = dg.Definitions(
+    assets=[orders, order_totals, ledger], asset_checks=[orders_landed, orders_balanced]
+)
 
 
 @pytest.fixture
@@ -206,6 +225,53 @@ def test_failed_error_check_fires_once_and_resolves_once(
     assert len(receiver.requests) == 3
 
 
+def test_a_range_failure_reported_without_its_day_resolves_once_every_day_has_passed(
+    instance: dg.DagsterInstance, receiver: WebhookReceiver
+) -> None:
+    """A check that reports once for a whole range (like dbt tests) cannot say which day failed:
+    the incident covers the range and closes when each of its days has passed since."""
+    ticker = Ticker(check_failure_alert_sensor, instance, receiver)
+    ticker.tick()
+    range_tags = {
+        "dagster/asset_partition_range_start": "2025-01-01",
+        "dagster/asset_partition_range_end": "2025-01-03",
+    }
+    assert materialize(instance, tags={**range_tags, "test/check": "fail"}).success
+    [firing] = ticker.tick()
+    assert firing["partition"] == "2025-01-01...2025-01-03"
+    # The same range failing again, or one of its days failing alone, is the same incident.
+    assert materialize(instance, "2025-01-02", {"test/check": "fail"}).success
+    assert ticker.tick() == []
+    for day in ("2025-01-01", "2025-01-02"):
+        assert materialize(instance, day).success
+        assert ticker.tick() == []  # partly passing is still failing
+    assert materialize(instance, "2025-01-03").success
+    [resolved] = ticker.tick()
+    assert (resolved["status"], resolved["incident"]) == ("resolved", firing["incident"])
+    assert resolved["partition"] == "2025-01-01...2025-01-03"
+
+
+def test_a_range_incident_from_an_older_cursor_resolves_day_by_day(
+    instance: dg.DagsterInstance, receiver: WebhookReceiver
+) -> None:
+    """The previous version named a range run's check incident after the range and kept only
+    when it started: its days are read back from the name, and each day's pass counts."""
+    ticker = Ticker(check_failure_alert_sensor, instance, receiver)
+    ticker.tick()
+    incident = "check_failure:orders:rows_positive:2025-01-01...2025-01-02"
+    cursor = json.loads(ticker.cursor or "{}")
+    cursor["open"][incident] = {"since": "2025-01-05T00:00:00+00:00"}
+    ticker.cursor = json.dumps(cursor)
+
+    assert materialize(instance, "2025-01-01").success
+    assert ticker.tick() == []
+    assert materialize(instance, "2025-01-02").success
+    [resolved] = ticker.tick()
+    assert (resolved["status"], resolved["incident"]) == ("resolved", incident)
+    assert resolved["partition"] == "2025-01-01...2025-01-02"
+    assert "Failing since 2025-01-05T00:00:00+00:00." in resolved["details"]
+
+
 def test_warn_severity_failures_are_logged_not_sent(
     instance: dg.DagsterInstance, receiver: WebhookReceiver, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -229,6 +295,96 @@ def test_checks_of_assets_outside_the_code_location_are_ignored(
     ticker.tick()
     assert materialize(instance, "2025-01-02", {"test/check": "fail"}).success
     assert ticker.tick() == []
+
+
+def test_a_check_failing_on_one_day_of_a_range_run_pages_that_day_and_its_rerun_resolves_it(
+    platform: Platform, instance: dg.DagsterInstance, receiver: WebhookReceiver
+) -> None:
+    """The platform's own checks: a range run fails one day; that day alone is re-run."""
+    platform.generate(dt.date(2025, 1, 1), days=3, events_per_day=300)
+    ticker = Ticker(check_failure_alert_sensor, instance, receiver, defs=platform.defs)
+    ticker.tick()
+    assert platform.materialize(
+        partition_range=("2025-01-01", "2025-01-03"), assets=["raw_events"], instance=instance
+    ).success
+    # A negative revenue written straight into raw.events on 2025-01-02, bypassing the contract.
+    with duckdb.connect(str(platform.db_path)) as connection:
+        connection.execute(
+            "UPDATE raw.events SET revenue = -5 WHERE event_id = (SELECT min(event_id) "
+            "FROM raw.events WHERE event_date = DATE '2025-01-02' AND user_id IS NOT NULL)"
+        )
+    downstream = ["cleaned_events", "daily_summary"]
+    failed = platform.materialize(
+        partition_range=("2025-01-01", "2025-01-03"),
+        assets=downstream,
+        checks=True,
+        instance=instance,
+    )
+    assert not failed.success  # the blocking check failed
+    [firing] = ticker.tick()
+    assert (firing["status"], firing["check"], firing["partition"]) == (
+        "firing",
+        "revenue_not_negative",
+        "2025-01-02",
+    )
+    assert firing["incident"] == "check_failure:cleaned_events:revenue_not_negative:2025-01-02"
+    assert "offending_rows: 1" in firing["details"]
+
+    with duckdb.connect(str(platform.db_path)) as connection:
+        connection.execute("UPDATE raw.events SET revenue = 0 WHERE revenue < 0")
+    fixed = platform.materialize(
+        partition="2025-01-02", assets=downstream, checks=True, instance=instance
+    )
+    assert fixed.success
+    [resolved] = ticker.tick()
+    assert (resolved["status"], resolved["incident"]) == ("resolved", firing["incident"])
+    assert ticker.tick() == []
+
+
+def test_a_low_partial_day_is_logged_and_pages_only_once_complete(
+    platform: Platform,
+    instance: dg.DagsterInstance,
+    receiver: WebhookReceiver,
+    write_day: Callable[[str, str, bytes | str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The platform's volume check with the clock inside the day, then after its deadline."""
+    ticker = Ticker(check_failure_alert_sensor, instance, receiver, defs=platform.defs)
+    ticker.tick()
+    set_clock(monkeypatch, f"{TODAY}T10:00:00+00:00")
+    for day in FULL_DAYS:
+        write_events(write_day, day, 960)
+    write_events(write_day, TODAY, 40, until=dt.timedelta(hours=10))  # a tenth of a morning
+    assert platform.materialize(
+        partition_range=(FULL_DAYS[0], TODAY),
+        assets=["raw_events"],
+        checks=True,
+        selection=dg.AssetSelection.assets("raw_events"),
+        instance=instance,
+    ).success
+    capfd.readouterr()
+    assert ticker.tick() == []  # a partial day is worth a look, not a page
+    logged = capfd.readouterr().err
+    assert f"band failed on raw_events [{TODAY}] with severity WARN: logged, not paged" in logged
+
+    # The schedule's check-only run, a few minutes after the deadline: the day is complete.
+    set_clock(monkeypatch, "2025-01-10T02:05:00+00:00")
+    judged = dg.materialize(
+        [platform.defs.get_assets_def("raw_events"), raw_events_checks],
+        selection=dg.AssetSelection.checks(raw_events_checks),
+        resources=platform.resources,
+        tags={"dagster/partition": TODAY},
+        instance=instance,
+    )
+    assert judged.success
+    [firing] = ticker.tick()
+    assert (firing["status"], firing["check"], firing["partition"]) == (
+        "firing",
+        "volume_within_trailing_median_band",
+        TODAY,
+    )
+    assert "40 rows is below 0.5 x the 7-day median (960)" in firing["summary"]
 
 
 # --- run failures -------------------------------------------------------------------------
@@ -317,6 +473,62 @@ def test_a_failed_range_resolves_only_when_every_partition_is_back(
         assert materialize(instance, day).success
         assert ticker.tick() == []  # partly recovered is not recovered
     assert materialize(instance, "2025-01-03").success
+    [resolved] = ticker.tick()
+    assert resolved["status"] == "resolved" and resolved["incident"] == firing["incident"]
+
+
+def test_a_failed_range_longer_than_100_days_waits_for_every_day(
+    instance: dg.DagsterInstance, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Dagster's setting for large single-run backfills: one planned event per asset naming the
+    # whole range, instead of one per partition.
+    monkeypatch.setenv("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+    ticker = Ticker(run_failure_alert_sensor, instance, receiver)
+    ticker.tick()
+
+    def run(start: str, end: str, tags: dict[str, str] | None = None) -> bool:
+        range_tags = {
+            "dagster/asset_partition_range_start": start,
+            "dagster/asset_partition_range_end": end,
+        }
+        return materialize(instance, tags={**range_tags, **(tags or {})}, assets=[ledger]).success
+
+    assert not run("2025-01-01", "2025-04-30", {"test/fail": "run"})  # 120 days
+    [firing] = ticker.tick()
+    assert firing["partition"] == "2025-01-01...2025-04-30"
+
+    # The first 100 days are back: the other 20 are still missing.
+    assert run("2025-01-01", "2025-04-10")
+    assert ticker.tick() == []
+    assert run("2025-04-11", "2025-04-30")
+    [resolved] = ticker.tick()
+    assert resolved["status"] == "resolved" and resolved["incident"] == firing["incident"]
+    # Every day was remembered, yet the cursor stayed small: consecutive days as ranges.
+    assert ticker.cursor is not None and len(ticker.cursor) < 2000
+
+
+def test_a_crashed_partitioned_check_resolves_only_when_that_day_is_evaluated(
+    instance: dg.DagsterInstance, receiver: WebhookReceiver
+) -> None:
+    ticker = Ticker(run_failure_alert_sensor, instance, receiver)
+    ticker.tick()
+
+    def run_check(day: str, tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            [orders, orders_balanced],
+            selection=dg.AssetSelection.checks(orders_balanced),
+            instance=instance,
+            tags={"dagster/partition": day, **(tags or {})},
+            raise_on_error=False,
+        )
+
+    assert not run_check("2025-01-02", {"test/fail": "check"}).success
+    [firing] = ticker.tick()
+    assert (firing["partition"], firing["check"]) == ("2025-01-02", "orders_balanced")
+    # Another day's evaluation says nothing about 2025-01-02.
+    assert run_check("2025-01-03").success
+    assert ticker.tick() == []
+    assert run_check("2025-01-02").success
     [resolved] = ticker.tick()
     assert resolved["status"] == "resolved" and resolved["incident"] == firing["incident"]
 

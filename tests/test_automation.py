@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 import yaml
 from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
 
+from event_analytics.automation.landing_cursor import LandingCursor
 from event_analytics.defs.automation.landing_sensor import landing_zone_sensor
 from event_analytics.landing import LandedFile, LandingZoneResource
 from harness import PLATFORM_ASSETS, Platform
@@ -64,7 +64,7 @@ def test_sensor_requests_new_changed_and_emptied_days_only(
     late.unlink()
     after_removal = _tick(platform.landing_root, after_rewrite.cursor)
     assert _requested(after_removal) == ["2025-01-02"]
-    assert json.loads(after_removal.cursor or "{}").keys() == {"2025-01-01", "2025-01-02"}
+    assert LandingCursor.from_json(after_removal.cursor).days() == {"2025-01-01", "2025-01-02"}
 
 
 def test_first_tick_skips_days_already_loaded_as_they_are(
@@ -85,9 +85,69 @@ def test_first_tick_skips_days_already_loaded_as_they_are(
     assert _requested(first) == ["2025-01-02", "2025-01-04"]
     # Every day is in the cursor now, so the next tick is quiet...
     assert _requested(_tick(platform.landing_root, first.cursor, instance)) == []
-    # ... and a later change is still seen.
-    changed.unlink()
+    # ... a later change is still seen ...
+    write_day("2025-01-02", "c.jsonl", LINE % ("later", "2025-01-02"))
     assert _requested(_tick(platform.landing_root, first.cursor, instance)) == ["2025-01-02"]
+    # ... but a folder put back as the range run loaded it (its requests never ran) is not.
+    changed.unlink()
+    (changed.parent / "c.jsonl").unlink()
+    assert _requested(_tick(platform.landing_root, first.cursor, instance)) == []
+
+
+def _digests(platform: Platform, days: list[str]) -> dict[str, str]:
+    landing = LandingZoneResource(url=str(platform.landing_root))
+    return {day: landing.digest(dt.date.fromisoformat(day)) for day in days}
+
+
+def test_a_second_make_run_does_not_load_the_sample_again(platform: Platform) -> None:
+    """`make run` twice in one checkout: the sample is rewritten (same content, new mtimes) and
+    loaded by `make materialize`; the sensor, whose cursor knows the first load, loads nothing."""
+    instance = dg.DagsterInstance.ephemeral()
+    days = [f"2025-01-0{i}" for i in range(1, 8)]
+    sample_range = (days[0], days[-1])
+
+    platform.generate(dt.date(2025, 1, 1), days=7, events_per_day=100)
+    assert platform.materialize(
+        partition_range=sample_range, assets=["raw_events"], instance=instance
+    ).success
+    first_serve = _tick(platform.landing_root, None, instance)
+    assert _requested(first_serve) == []  # the cursor now knows every day as first loaded
+    first_digests = _digests(platform, days)
+
+    platform.generate(dt.date(2025, 1, 1), days=7, events_per_day=100)
+    rewritten = _digests(platform, days)
+    assert all(rewritten[d] != first_digests[d] for d in days)  # the folders did change
+    assert platform.materialize(
+        partition_range=sample_range, assets=["raw_events"], instance=instance
+    ).success
+
+    second_serve = _tick(platform.landing_root, first_serve.cursor, instance)
+    assert _requested(second_serve) == []
+    assert _requested(_tick(platform.landing_root, second_serve.cursor, instance)) == []
+
+
+def test_a_day_backfilled_by_hand_after_a_change_is_not_loaded_again(
+    platform: Platform, write_day: Callable[[str, str, bytes | str], Path]
+) -> None:
+    """Two days change; someone materializes one of them by hand before the sensor ticks.
+    The sensor loads only the other."""
+    instance = dg.DagsterInstance.ephemeral()
+    for day in ("2025-01-01", "2025-01-02"):
+        write_day(day, "a.jsonl", LINE % (f"e-{day}", day))
+    assert platform.materialize(
+        partition_range=("2025-01-01", "2025-01-02"), assets=["raw_events"], instance=instance
+    ).success
+    quiet = _tick(platform.landing_root, None, instance)
+    assert _requested(quiet) == []
+
+    for day in ("2025-01-01", "2025-01-02"):
+        write_day(day, "late.jsonl", LINE % (f"late-{day}", day))
+    assert platform.materialize(
+        partition="2025-01-01", assets=["raw_events"], instance=instance
+    ).success
+
+    after = _tick(platform.landing_root, quiet.cursor, instance)
+    assert _requested(after) == ["2025-01-02"]
 
 
 def test_a_file_changed_while_it_was_loaded_is_loaded_again(

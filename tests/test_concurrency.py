@@ -103,9 +103,6 @@ def _start_three_runs_at_once(
                 ASSETS,
                 "--partition",
                 partition,
-                # One process per run keeps the test quick; pools apply to any executor.
-                "--config-json",
-                '{"execution": {"config": {"in_process": {}}}}',
             ],
             cwd=PROJECT_ROOT,
             env=env,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import dagster as dg
@@ -23,6 +28,7 @@ from network import free_loopback_port
 from postgres_server import PostgresServer
 
 SECRET = "S3cret-pw-0451"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run_raw(platform: Platform, **resources: object) -> dg.ExecuteInProcessResult:
@@ -50,7 +56,8 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
         ("mysql://host/db", "duckdb:///path/to/file.duckdb"),
         (f"postgresql://analyst:{SECRET}@db.internal/events", "duckdb:///path/to/file.duckdb"),
         # {file} is a regular file: a folder cannot be made under it, even by root.
-        ("duckdb:///{file}/w.duckdb", "writable folder"),
+        ("duckdb:///{file}/w.duckdb", "is not a folder"),
+        ("duckdb:///{missing}/w.duckdb", "does not exist"),
     ],
 )
 def test_bad_warehouse_url_fails_before_work_and_names_the_setting(
@@ -58,13 +65,15 @@ def test_bad_warehouse_url_fails_before_work_and_names_the_setting(
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    monkeypatch.setenv("WAREHOUSE_URL", url.replace("{file}", str(blocker)))
+    url = url.replace("{file}", str(blocker)).replace("{missing}", str(tmp_path / "missing"))
+    monkeypatch.setenv("WAREHOUSE_URL", url)
     result = _run_raw(platform, warehouse=WarehouseResource(url=dg.EnvVar("WAREHOUSE_URL")))
     assert not result.success
     message = _failure_message(result)
     assert "WAREHOUSE_URL" in message and fix in message
     assert SECRET not in message
     assert not platform.db_path.exists()
+    assert not (tmp_path / "missing").exists()
 
 
 def test_missing_landing_zone_is_an_error_not_an_empty_day(
@@ -79,7 +88,7 @@ def test_missing_landing_zone_is_an_error_not_an_empty_day(
 
 
 def test_object_storage_url_is_refused_with_the_fix(platform: Platform) -> None:
-    result = _run_raw(platform, landing=LandingZoneResource(url="s3://bucket/landing"))
+    result = _run_raw(platform, landing=LandingZoneResource(url="gs://bucket/landing"))
     message = _failure_message(result)
     assert "EVENTS_LANDING_URL" in message and "local or mounted folder" in message
 
@@ -94,12 +103,18 @@ def test_partition_outside_the_partitions_fails_before_any_run(platform: Platfor
     assert not platform.db_path.exists()
 
 
-def test_bad_start_date_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    import event_analytics.partitions as partitions
-
-    monkeypatch.setenv("EVENTS_START_DATE", "01/01/2025")
-    with pytest.raises(ValueError, match="EVENTS_START_DATE='01/01/2025' is not a date"):
-        partitions._start_date()
+def test_bad_start_date_stops_the_partitions_from_loading(tmp_path: Path) -> None:
+    env = {**os.environ, "EVENTS_START_DATE": "01/01/2025"}
+    loading = subprocess.run(
+        [sys.executable, "-c", "import event_analytics.partitions"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loading.returncode != 0
+    assert "SettingError: EVENTS_START_DATE='01/01/2025': is not a date" in loading.stderr
 
 
 def test_check_config_reports_every_problem(
@@ -192,3 +207,34 @@ def test_the_check_logs_in_where_dbt_would() -> None:
     profiles = (marts_project.project_dir / "profiles.yml").read_text()
     fallbacks = dict(re.findall(r"env_var\('(PG[A-Z]+)', '([^']*)'\)", profiles))
     assert fallbacks == PG_DEFAULTS
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """The top-level names of every module a Python file imports (absolute imports)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_one_postgresql_driver_declared_and_used_everywhere() -> None:
+    """psycopg (3) is declared, and the only PostgreSQL driver the project's code imports.
+
+    psycopg2 is installed too, by dbt-postgres for dbt's own use: not the project's to import.
+    """
+    importers = {
+        path.relative_to(PROJECT_ROOT).as_posix(): drivers
+        for root in ("src", "tests")
+        for path in sorted((PROJECT_ROOT / root).rglob("*.py"))
+        if (drivers := _top_level_imports(path) & {"psycopg", "psycopg2"})
+    }
+    assert [path for path, drivers in importers.items() if "psycopg2" in drivers] == []
+    assert "src/event_analytics/dbt/target.py" in importers  # the target check logs in with it
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text("utf-8"))
+    declared = pyproject["project"]["dependencies"]
+    assert any(re.match(r"psycopg(\[|[<>=~ ]|$)", requirement) for requirement in declared)
+    everything = [*declared, *pyproject["dependency-groups"]["dev"]]
+    assert [requirement for requirement in everything if "psycopg2" in requirement] == []

@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg2
-import psycopg2.extras
+import psycopg
 import pytest
 
 from event_analytics.dbt.environment import environment
@@ -54,13 +53,12 @@ COPIES = [
         "SELECT event_id, user_id, event_type, occurred_at, event_date, revenue, "
         "CAST(properties AS VARCHAR), CAST(extra AS VARCHAR), source_file, source_line "
         "FROM analytics.cleaned_events",
-        "INSERT INTO analytics.cleaned_events (event_id, user_id, event_type, occurred_at, "
-        "event_date, revenue, properties, extra, source_file, source_line) VALUES %s",
+        "COPY analytics.cleaned_events (event_id, user_id, event_type, occurred_at, "
+        "event_date, revenue, properties, extra, source_file, source_line) FROM STDIN",
     ),
     (
         "SELECT date, events, active_users, purchases, revenue FROM analytics.daily_summary",
-        "INSERT INTO analytics.daily_summary (date, events, active_users, purchases, revenue) "
-        "VALUES %s",
+        "COPY analytics.daily_summary (date, events, active_users, purchases, revenue) FROM STDIN",
     ),
 ]
 
@@ -87,8 +85,9 @@ class BuiltOnPostgres:
     column_types: dict[tuple[str, str], str]
 
 
-def _connect(server: PostgresServer) -> Any:
-    return psycopg2.connect(
+def _connect(server: PostgresServer) -> psycopg.Connection[tuple[Any, ...]]:
+    """A connection that commits when its block ends without error, and then closes."""
+    return psycopg.connect(
         host=server.host,
         port=server.port,
         user=server.user,
@@ -103,7 +102,9 @@ def _copy_platform_tables(platform: Platform, server: PostgresServer) -> None:
         for read, write in COPIES:
             rows = platform.rows(read)
             assert rows, read
-            psycopg2.extras.execute_values(cur, write, rows)
+            with cur.copy(write) as copy:
+                for row in rows:
+                    copy.write_row(row)
 
 
 def _fetch_marts(server: PostgresServer) -> dict[str, list[tuple[Any, ...]]]:

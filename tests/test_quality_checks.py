@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -13,10 +15,12 @@ import pytest
 from event_analytics.defs.quality.cleaned_events_checks import cleaned_events_checks
 from event_analytics.defs.quality.daily_summary_checks import daily_summary_checks
 from event_analytics.defs.quality.deadline import partition_deadline, partition_deadline_job
+from event_analytics.defs.quality.raw_events_checks import raw_events_checks
+from event_analytics.quality import deadline as deadline_module
 from event_analytics.quality.deadline import due_partition
 from event_analytics.quality.volume import judge_volume
 from event_analytics.sample_data import generate_landing_zone
-from harness import Platform, check_results, materialized, run_checks
+from harness import PLATFORM_ASSETS, Platform, check_results, materialized, run_checks
 
 DAY = "2025-01-02"
 GOOD = '{"event_id":"%s","user_id":"u%s","event_type":"page_view","occurred_at":"%sT10:00:00Z"}\n'
@@ -34,6 +38,27 @@ ALL_CHECKS = {
 def _execute_sql(platform: Platform, sql: str) -> None:
     with duckdb.connect(str(platform.db_path)) as con:
         con.execute(sql)
+
+
+def evaluations_by_day(
+    result: dg.ExecuteInProcessResult, check: str
+) -> dict[str, dg.AssetCheckEvaluation]:
+    """A check's evaluations in a run, by the day each one is about (each names its day)."""
+    found = [
+        event.asset_check_evaluation_data
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and event.asset_check_evaluation_data.check_name == check
+    ]
+    assert all(e.partition for e in found), f"{check}: an evaluation names no day"
+    by_day = {str(e.partition): e for e in found}
+    assert len(by_day) == len(found)  # one per day
+    return by_day
+
+
+def figure(evaluation: dg.AssetCheckEvaluation, name: str) -> Any:
+    """The raw value of one metadata entry of an evaluation."""
+    return evaluation.metadata[name].value
 
 
 def test_all_checks_pass_on_clean_generated_data(platform: Platform) -> None:
@@ -81,11 +106,90 @@ def test_volume_drop_to_a_tenth_is_an_incident(platform: Platform) -> None:
     result = platform.materialize(
         partition_range=(start.isoformat(), collapsed.isoformat()), checks=True
     )
-    evaluation = check_results(result)["volume_within_trailing_median_band"]
-    assert not evaluation.passed
-    assert evaluation.metadata["failing_days"].value == [collapsed.isoformat()]
+    volume = evaluations_by_day(result, "volume_within_trailing_median_band")
+    assert [day for day, e in sorted(volume.items()) if not e.passed] == [collapsed.isoformat()]
+    assert volume[collapsed.isoformat()].severity == dg.AssetCheckSeverity.ERROR
+    assert figure(volume[collapsed.isoformat()], "rows") < 150
     normal_day = platform.materialize(partition="2025-01-08", checks=True)
     assert check_results(normal_day)["volume_within_trailing_median_band"].passed
+
+
+def test_a_range_run_reports_each_day_on_its_own(platform: Platform) -> None:
+    """Every check reports one evaluation per day of a range run, about that day only."""
+    platform.generate(dt.date(2025, 1, 1), days=3, events_per_day=300)
+    days = ["2025-01-01", "2025-01-02", "2025-01-03"]
+    raw = platform.materialize(
+        partition_range=(days[0], days[-1]),
+        assets=["raw_events"],
+        checks=True,
+        selection=dg.AssetSelection.assets("raw_events"),
+    )
+    for check in ("rejected_ratio_below_threshold", "volume_within_trailing_median_band"):
+        assert sorted(evaluations_by_day(raw, check)) == days, check
+    # Each day's metadata holds that day's own figures.
+    volume = evaluations_by_day(raw, "volume_within_trailing_median_band")
+    loaded = platform.rows(
+        "SELECT CAST(event_date AS VARCHAR), count(*) FROM raw.events GROUP BY 1"
+    )
+    assert {d: figure(volume[d], "rows") for d in days} == dict(loaded)
+    rejected = evaluations_by_day(raw, "rejected_ratio_below_threshold")
+    bad = dict(
+        platform.rows(
+            "SELECT CAST(partition_date AS VARCHAR), count(*) FROM raw.rejected_events "
+            "WHERE line_number IS NOT NULL GROUP BY 1"
+        )
+    )
+    assert {d: figure(rejected[d], "rejected_lines") for d in days} == bad
+    assert {d: figure(rejected[d], "lines") for d in days} == {
+        d: dict(loaded)[d] + bad[d] for d in days
+    }
+
+    _execute_sql(
+        platform,
+        "UPDATE raw.events SET revenue = -5 WHERE event_id = (SELECT min(event_id) "
+        "FROM raw.events WHERE event_date = DATE '2025-01-02' AND user_id IS NOT NULL)",
+    )
+    result = platform.materialize(
+        partition_range=(days[0], days[-1]), assets=["cleaned_events", "daily_summary"], checks=True
+    )
+    revenue = evaluations_by_day(result, "revenue_not_negative")
+    assert sorted(revenue) == days
+    assert [revenue[d].passed for d in days] == [True, False, True]
+    assert [figure(revenue[d], "offending_rows") for d in days] == [0, 1, 0]
+    assert [revenue[d].severity for d in days] == [dg.AssetCheckSeverity.ERROR] * 3
+    [example] = figure(revenue["2025-01-02"], "examples")
+    assert example["revenue"] == "-5.0000"
+    for check in ("event_id_unique_per_day", "user_id_not_null"):
+        assert sorted(evaluations_by_day(result, check)) == days, check
+    # The blocking failure skipped daily_summary, and with it its check.
+    assert evaluations_by_day(result, "reconciles_with_cleaned_events") == {}
+
+
+def test_summary_reconciliation_reports_each_day_of_a_range(platform: Platform) -> None:
+    platform.generate(dt.date(2025, 1, 1), days=3, events_per_day=300)
+    assert platform.materialize(partition_range=("2025-01-01", "2025-01-03")).success
+    _execute_sql(
+        platform,
+        "UPDATE analytics.daily_summary SET events = events + 1 WHERE date = DATE '2025-01-03'",
+    )
+    result = dg.materialize(
+        [*(platform.defs.get_assets_def(key) for key in PLATFORM_ASSETS), daily_summary_checks],
+        selection=dg.AssetSelection.checks(daily_summary_checks),
+        resources=platform.resources,
+        tags={
+            "dagster/asset_partition_range_start": "2025-01-01",
+            "dagster/asset_partition_range_end": "2025-01-03",
+        },
+        raise_on_error=False,
+    )
+    evaluations = evaluations_by_day(result, "reconciles_with_cleaned_events")
+    assert {day: e.passed for day, e in evaluations.items()} == {
+        "2025-01-01": True,
+        "2025-01-02": True,
+        "2025-01-03": False,
+    }
+    assert figure(evaluations["2025-01-01"], "differences") == []
+    assert "events is" in str(figure(evaluations["2025-01-03"], "differences"))
 
 
 def test_volume_needs_history_before_judging() -> None:
@@ -94,6 +198,149 @@ def test_volume_needs_history_before_judging() -> None:
     assert not verdict.passed and verdict.baseline == 1000
     assert not judge_volume(4000, [1000, 1000, 900], 0.5, 3.0).passed
     assert judge_volume(1000, [1000, 1000, 900], 0.5, 3.0).passed
+
+
+def write_events(
+    write_day: Callable[[str, str, bytes | str], Path],
+    day: str,
+    count: int,
+    until: dt.timedelta = dt.timedelta(days=1),
+) -> None:
+    """`count` valid events spread evenly over `[day 00:00, day 00:00 + until)`."""
+    start = dt.datetime.fromisoformat(f"{day}T00:00:00+00:00")
+    lines = [
+        json.dumps(
+            {
+                "event_id": f"{day}-{i}",
+                "user_id": f"u{i % 50}",
+                "event_type": "page_view",
+                "occurred_at": (start + until * i / count).isoformat(),
+            }
+        )
+        for i in range(count)
+    ]
+    write_day(day, "events.jsonl", "\n".join(lines) + "\n")
+
+
+def set_clock(monkeypatch: pytest.MonkeyPatch, now: str) -> None:
+    """The time the checks see (the wall clock cannot be set, so its one reader is)."""
+    frozen = dt.datetime.fromisoformat(now)
+    monkeypatch.setattr(deadline_module, "utc_now", lambda: frozen, raising=False)
+
+
+# Eight complete days of 960 events (40 an hour), then 2025-01-09, still landing.
+FULL_DAYS = [f"2025-01-0{d}" for d in range(1, 9)]
+TODAY = "2025-01-09"
+
+
+def load_history_and_today(
+    platform: Platform, write_day: Callable[[str, str, bytes | str], Path], today_rows: int
+) -> dg.ExecuteInProcessResult:
+    for day in FULL_DAYS:
+        write_events(write_day, day, 960)
+    write_events(write_day, TODAY, today_rows, until=dt.timedelta(hours=10))
+    return platform.materialize(
+        partition_range=(FULL_DAYS[0], TODAY),
+        assets=["raw_events"],
+        checks=True,
+        selection=dg.AssetSelection.assets("raw_events"),  # with its checks, not the others'
+    )
+
+
+def test_a_partial_day_is_compared_with_the_same_hours_of_earlier_days(
+    platform: Platform,
+    write_day: Callable[[str, str, bytes | str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 10:00, a normal morning (400 rows, like every morning) is not a 58% drop."""
+    set_clock(monkeypatch, f"{TODAY}T10:00:00+00:00")
+    result = load_history_and_today(platform, write_day, today_rows=400)
+    volume = evaluations_by_day(result, "volume_within_trailing_median_band")
+    today = volume[TODAY]
+    assert today.passed, today.description
+    assert today.severity == dg.AssetCheckSeverity.WARN  # a partial day never pages
+    assert today.metadata["rows"].value == 400
+    assert today.metadata["trailing_median"].value == 400  # earlier days up to 10:00
+    assert today.metadata["complete"].value is False
+    # The earlier days are complete: judged on full counts, at ERROR.
+    assert {volume[d].severity for d in FULL_DAYS} == {dg.AssetCheckSeverity.ERROR}
+    assert all(volume[d].passed for d in FULL_DAYS)
+
+
+def test_a_low_partial_day_warns_and_the_same_day_complete_is_an_error(
+    platform: Platform,
+    write_day: Callable[[str, str, bytes | str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_clock(monkeypatch, f"{TODAY}T10:00:00+00:00")
+    result = load_history_and_today(platform, write_day, today_rows=40)
+    partial = evaluations_by_day(result, "volume_within_trailing_median_band")[TODAY]
+    assert not partial.passed
+    assert partial.severity == dg.AssetCheckSeverity.WARN
+
+    # Past midnight the day is over, but files may still land until the deadline: WARN still.
+    set_clock(monkeypatch, "2025-01-10T01:59:00+00:00")
+    late = run_checks(platform, [raw_events_checks], TODAY)
+    evaluation = evaluations_by_day(late, "volume_within_trailing_median_band")[TODAY]
+    assert (evaluation.passed, evaluation.severity) == (False, dg.AssetCheckSeverity.WARN)
+
+    # After the deadline the day is complete: 40 rows against a median of 960 is an incident.
+    set_clock(monkeypatch, "2025-01-10T02:00:00+00:00")
+    complete = run_checks(platform, [raw_events_checks], TODAY)
+    evaluation = evaluations_by_day(complete, "volume_within_trailing_median_band")[TODAY]
+    assert (evaluation.passed, evaluation.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert evaluation.metadata["trailing_median"].value == 960
+    assert evaluation.metadata["complete"].value is True
+
+
+def test_the_volume_schedule_judges_the_day_that_just_became_due(
+    platform: Platform,
+    write_day: Callable[[str, str, bytes | str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing reloads a finished day: the schedule evaluates it once its deadline passed."""
+    from event_analytics.defs.quality.deadline import volume_deadline_job, volume_deadline_schedule
+
+    set_clock(monkeypatch, f"{TODAY}T10:00:00+00:00")
+    assert load_history_and_today(platform, write_day, today_rows=40).success
+    assert volume_deadline_schedule.cron_schedule == "5 2 * * *"  # 5 minutes after 02:00
+
+    tick = dt.datetime.fromisoformat("2025-01-10T02:05:00+00:00")
+    set_clock(monkeypatch, tick.isoformat())
+    defs = dg.Definitions(
+        assets=[platform.defs.get_assets_def("raw_events")],
+        asset_checks=[raw_events_checks],
+        jobs=[volume_deadline_job],
+        schedules=[volume_deadline_schedule],
+        resources=platform.resources,
+    )
+    context = dg.build_schedule_context(
+        scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+    )
+    [request] = list(volume_deadline_schedule.evaluate_tick(context).run_requests or [])
+    assert request.tags["dagster/partition"] == TODAY
+    job = defs.resolve_job_def(volume_deadline_job.name)
+    result = job.execute_in_process(tags=request.tags, raise_on_error=False)
+    assert result.success  # raw_events checks do not block: the run succeeds, the check fails
+    assert materialized(result) == set()  # a check-only run: nothing is reloaded
+    evaluation = evaluations_by_day(result, "volume_within_trailing_median_band")[TODAY]
+    assert (evaluation.passed, evaluation.severity) == (False, dg.AssetCheckSeverity.ERROR)
+
+
+@pytest.mark.parametrize(
+    ("now", "complete"),
+    [
+        ("2025-01-09T23:59:59+00:00", False),
+        ("2025-01-10T01:59:59+00:00", False),
+        ("2025-01-10T02:00:00+00:00", True),
+        ("2025-01-09T21:30:00-05:00", True),  # 02:30 UTC on 2025-01-10
+    ],
+)
+def test_a_day_is_complete_once_its_deadline_has_passed(now: str, complete: bool) -> None:
+    from event_analytics.quality.deadline import is_complete
+
+    day = dt.date(2025, 1, 9)
+    assert is_complete(day, dt.datetime.fromisoformat(now), dt.time(2, 0)) is complete
 
 
 @pytest.mark.parametrize(
@@ -125,7 +372,7 @@ def test_cleaned_events_checks_fail_on_crafted_rows(
     result = run_checks(platform, [cleaned_events_checks], DAY)
     evaluations = check_results(result)
     assert not evaluations[check].passed
-    assert evaluations[check].metadata["offending_rows"].value == 1
+    assert figure(evaluations[check], "offending_rows") == 1
     others = {name: e.passed for name, e in evaluations.items() if name != check}
     assert all(others.values()), others
 

@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 
 from event_analytics.cli import main
+from event_analytics.landing import LandingZoneResource
 from event_analytics.sample_data import (
     MALFORMED_REASONS,
+    SAMPLE_MARKER,
     GenerationSummary,
+    RefusedDestinationError,
     generate_landing_zone,
     plan_parts,
 )
@@ -85,7 +88,8 @@ def test_layout_and_summary(generated: tuple[Path, GenerationSummary]) -> None:
     assert (summary.days, summary.files, summary.lines_written) == (DAYS, 2 * DAYS, DAYS * EVENTS)
     assert summary.lines_per_day == {START + timedelta(days=k): EVENTS for k in range(DAYS)}
     written = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    assert written == sorted(p.relative_to(root).as_posix() for p in summary.paths)
+    expected = sorted(p.relative_to(root).as_posix() for p in summary.paths)
+    assert written == sorted([*expected, SAMPLE_MARKER])  # the marker, at the root
     for k in range(DAYS):
         day = START + timedelta(days=k)
         names = sorted(p.name for p in day_dir(root, day).iterdir())
@@ -226,18 +230,81 @@ def test_realistic_fields(expected: list[DayExpectation]) -> None:
 
 def test_cli_generates_into_a_file_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["generate", "--start", "2025-03-01", "--days", "2", "--events-per-day", "300"]
-    assert main([*argv, "--seed", "5", "--landing", f"file://{tmp_path}"]) == 0
+    assert main([*argv, "--seed", "5", "--out", f"file://{tmp_path}"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("2025-03-01: 300 lines")
     assert out[-1].startswith("generated 600 lines")
     assert len(list(tmp_path.glob("events/date=2025-03-0[12]/part-*"))) == 4
 
 
-def test_cli_uses_the_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EVENTS_LANDING_URL", str(tmp_path / "env"))
-    argv = ["generate", "--start", "2025-03-01", "--days", "1", "--events-per-day", "50"]
-    assert main([*argv, "--seed", "5"]) == 0
-    assert (tmp_path / "env" / "events" / "date=2025-03-01" / "part-00000.jsonl").is_file()
+GENERATE = ["generate", "--start", "2025-01-01", "--days", "1", "--events-per-day", "50"]
+
+
+def producer_zone(root: Path) -> dict[str, bytes]:
+    """A real landing zone: a producer's `part-*` files (as Spark names them), no marker."""
+    folder = day_dir(root, START)
+    folder.mkdir(parents=True)
+    (folder / "part-00000-c000.jsonl").write_text('{"event_id": "real-1"}\n')
+    (folder / "part-00001.jsonl.gz").write_bytes(gzip.compress(b'{"event_id": "real-2"}\n'))
+    return snapshot(root)
+
+
+def test_generate_never_falls_back_to_the_landing_zone_of_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = tmp_path / "real"
+    before = producer_zone(real)
+    monkeypatch.setenv("EVENTS_LANDING_URL", str(real))
+    monkeypatch.chdir(tmp_path)
+    assert main([*GENERATE, "--seed", "5"]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert snapshot(real) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real"]
+
+
+def test_generate_refuses_a_folder_it_did_not_create(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = tmp_path / "real"
+    before = producer_zone(real)
+    assert main([*GENERATE, "--seed", "5", "--out", str(real)]) == 1
+    err = capsys.readouterr().err
+    assert str(real) in err and SAMPLE_MARKER in err and "Traceback" not in err
+    assert snapshot(real) == before  # nothing written, nothing deleted
+    with pytest.raises(RefusedDestinationError, match="not empty"):
+        generate_landing_zone(real, START, 1, 50, SEED)
+    assert snapshot(real) == before
+
+
+def test_generate_refuses_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "landing"
+    target.write_text("not a folder")
+    assert main([*GENERATE, "--seed", "5", "--out", str(target)]) == 1
+    assert "not a folder" in capsys.readouterr().err
+    assert target.read_text() == "not a folder"
+
+
+def test_generate_writes_into_a_new_or_empty_folder_and_marks_it(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    new = tmp_path / "new" / "landing"
+    for root in (empty, new):
+        assert main([*GENERATE, "--seed", "5", "--out", str(root)]) == 0
+        marker = (root / SAMPLE_MARKER).read_text()
+        assert "event-analytics generate" in marker
+        assert (day_dir(root, START) / "part-00000.jsonl").is_file()
+    # Its own folder: a second run replaces its own day files.
+    before = snapshot(new)
+    assert main([*GENERATE, "--seed", "5", "--out", str(new)]) == 0
+    assert snapshot(new) == before
+
+
+def test_the_marker_is_never_read_as_landed_data(tmp_path: Path) -> None:
+    generate_landing_zone(tmp_path, START, 1, 50, SEED)
+    landing = LandingZoneResource(url=str(tmp_path))
+    assert landing.list_days() == [START]
+    names = [f.relative_path.rsplit("/", 1)[-1] for f in landing.list_files(START)]
+    assert names == ["part-00000.jsonl", "part-00001.jsonl.gz"]
 
 
 @pytest.mark.parametrize(
@@ -249,8 +316,9 @@ def test_cli_uses_the_environment_variable(tmp_path: Path, monkeypatch: pytest.M
         ({"--start": "yesterday"}, "YYYY-MM-DD"),
         ({"--start": "9999-12-31"}, "must lie between"),
         ({"--seed": "x"}, "invalid int value"),
-        ({"--landing": "s3://bucket/landing"}, "file:// URL"),
+        ({"--out": "s3://bucket/landing"}, "local or mounted folder"),
         ({"--days": None}, "required"),
+        ({"--out": None}, "required"),
     ],
 )
 def test_cli_argument_errors_exit_2(
@@ -264,7 +332,7 @@ def test_cli_argument_errors_exit_2(
         "--days": "1",
         "--events-per-day": "10",
         "--seed": "1",
-        "--landing": str(tmp_path),
+        "--out": str(tmp_path),
     }
     options.update(changes)
     argv = ["generate"]
@@ -275,7 +343,7 @@ def test_cli_argument_errors_exit_2(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
-    assert not (tmp_path / "events").exists()
+    assert list(tmp_path.iterdir()) == []  # no marker, no events
 
 
 def test_cli_without_subcommand_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

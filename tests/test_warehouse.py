@@ -8,15 +8,19 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
+from event_analytics.ingest import LostLinesError
 from event_analytics.warehouse import (
     WarehouseConfigError,
     WarehouseResource,
+    faults,
     is_transient,
     parse_warehouse_url,
 )
 from event_analytics.warehouse.connection import RetryPolicy, connect_duckdb
+from event_analytics.warehouse.sql import load_statements
 
 
 @pytest.mark.parametrize(
@@ -151,3 +155,125 @@ def test_retry_delays_grow_with_jitter_and_respect_the_timeout() -> None:
     delays = list(RetryPolicy(timeout_seconds=3, first_delay_seconds=0.1).delays())
     assert sum(delays) == pytest.approx(3, abs=1e-9)
     assert all(d >= 0 for d in delays)
+
+
+# --- errors surface as they happened ----------------------------------------------------------
+
+# DuckDB streams a query's rows: `execute` computes the first vector (2048 rows), so an error in
+# a later row is raised only when the rows are fetched. `error()` raises InvalidInputException.
+_FAILS_WHILE_FETCHING = (
+    "SELECT CASE WHEN i = 100000 THEN error('row 100000 is bad') ELSE i END "
+    "FROM range(100001) AS r(i)"
+)
+
+
+def test_an_error_raised_while_fetching_is_not_taken_for_no_rows(tmp_path: Path) -> None:
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with warehouse.connect() as connection:
+        # The scenario holds: the statement starts without error and fails on fetch.
+        started = connection.con.execute(_FAILS_WHILE_FETCHING)
+        with pytest.raises(duckdb.InvalidInputException, match="row 100000 is bad"):
+            started.fetchall()
+        with pytest.raises(duckdb.InvalidInputException, match="row 100000 is bad"):
+            connection.execute(_FAILS_WHILE_FETCHING)
+
+
+def test_statements_without_rows_give_no_rows_and_queries_their_rows(tmp_path: Path) -> None:
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with warehouse.connect() as connection:
+        assert connection.execute("CREATE TABLE t (v INTEGER)") == []
+        with connection.transaction():
+            assert connection.execute("SET TimeZone = 'UTC'") == []
+            assert connection.execute("INSERT INTO t VALUES (1), (2)") == [(2,)]  # a count
+            assert connection.execute("DELETE FROM t WHERE v = 1") == [(1,)]
+        assert connection.execute("SELECT v FROM t") == [(2,)]
+        assert connection.execute("SELECT v FROM t WHERE v > 5") == []
+
+
+def test_a_failed_rollback_never_replaces_the_error_that_caused_it(tmp_path: Path) -> None:
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with warehouse.connect() as connection:
+        connection.execute("CREATE TABLE t (v INTEGER)")
+        with pytest.raises(duckdb.ConversionException) as raised, connection.transaction():
+            # The transaction ends under the block, so DuckDB refuses the ROLLBACK that follows
+            # the block's real error ("no transaction is active").
+            connection.execute("COMMIT")
+            connection.execute("INSERT INTO t VALUES ('not a number')")
+    notes = " ".join(getattr(raised.value, "__notes__", []))
+    assert "rollback" in notes.lower() and "no transaction is active" in notes
+
+
+def test_a_data_error_on_a_lost_connection_stays_a_data_error(tmp_path: Path) -> None:
+    """The block's error is raised even when the connection died under it (closed or invalidated
+    by DuckDB): a ROLLBACK's connection error in its place would be retried as transient."""
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with (
+        pytest.raises(LostLinesError) as raised,
+        warehouse.connect() as connection,
+        connection.transaction(),
+    ):
+        connection.execute("CREATE TABLE t (v INTEGER)")
+        connection.con.close()
+        raise LostLinesError("3 lines read but 2 loaded + 0 rejected")
+    assert not is_transient(raised.value)
+    notes = " ".join(getattr(raised.value, "__notes__", []))
+    assert "ConnectionException" in notes and "closed" in notes
+
+
+def test_closing_a_dead_connection_never_replaces_the_error_that_ended_the_block(
+    tmp_path: Path,
+) -> None:
+    """`connect()` cleans up (unregisters Arrow views, closes) after any block; when the
+    connection died under the block, that cleanup fails too and is noted, not raised."""
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with pytest.raises(LostLinesError) as raised, warehouse.connect() as connection:
+        connection.register_arrow("batch", pa.table({"v": [1, 2]}))
+        connection.con.close()
+        raise LostLinesError("3 lines read but 2 loaded + 0 rejected")
+    notes = " ".join(getattr(raised.value, "__notes__", []))
+    assert "Closing the warehouse connection failed too" in notes
+
+
+# --- fault points (the crash tests kill the process at them) ------------------------------------
+
+
+def test_fault_points_mark_the_transaction_and_every_statement_in_order(tmp_path: Path) -> None:
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    reached: list[str] = []
+    with faults.installed(reached.append), warehouse.connect() as connection:
+        with connection.transaction():
+            connection.run_script("duckdb/schema")
+        with pytest.raises(duckdb.CatalogException), connection.transaction():
+            connection.execute("SELECT * FROM no_such_table")
+    statements = range(1, len(load_statements("duckdb/schema")) + 1)
+    assert reached == [
+        "before_begin",
+        "after_begin",
+        *(faults.statement_point("duckdb/schema", n) for n in statements),
+        "before_commit",
+        "after_commit",
+        # the failed transaction never reaches its commit
+        "before_begin",
+        "after_begin",
+    ]
+
+
+def test_an_error_at_a_fault_point_before_commit_rolls_back(tmp_path: Path) -> None:
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+
+    def fail_before_commit(point: str) -> None:
+        if point == "before_commit":
+            raise RuntimeError("stopped before COMMIT")
+
+    with warehouse.connect() as connection:
+        connection.execute("CREATE TABLE t (v INTEGER)")
+        with (
+            faults.installed(fail_before_commit),
+            pytest.raises(RuntimeError, match="stopped before COMMIT"),
+            connection.transaction(),
+        ):
+            connection.execute("INSERT INTO t VALUES (1)")
+        assert connection.execute("SELECT count(*) FROM t") == [(0,)]
+        with connection.transaction():  # the connection is usable: nothing was left open
+            connection.execute("INSERT INTO t VALUES (2)")
+    assert warehouse.query("SELECT v FROM t")["v"].tolist() == [2]

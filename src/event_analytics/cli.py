@@ -2,14 +2,15 @@
 
 Subcommands:
 
-* ``generate`` - write deterministic sample events into the landing zone
-  (see :mod:`event_analytics.sample_data` and ``docs/landing-zone.md``).
+* ``generate`` - write deterministic sample events into a new, empty or sample folder
+  (``--out``; see :mod:`event_analytics.sample_data` and ``docs/landing-zone.md``).
 * ``check-config`` - validate every setting without running anything.
 * ``prepare-instance`` - create the Dagster instance's pools before the first run
   (see :mod:`event_analytics.instance`).
 
 Run ``event-analytics --help`` (or ``python -m event_analytics.cli --help``) for details.
-Argument errors print a message and exit with status 2; I/O errors exit with status 1.
+Argument errors print a message and exit with status 2; I/O errors, a refused folder and a
+bad configuration exit with status 1.
 """
 
 from __future__ import annotations
@@ -21,14 +22,9 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote
 
-from event_analytics.sample_data import generate_landing_zone
-
-#: Environment variable naming the landing zone (a path or a ``file://`` URL).
-LANDING_ENV_VAR = "EVENTS_LANDING_URL"
-#: Landing zone used when neither ``--landing`` nor the environment variable is set.
-DEFAULT_LANDING = "data/landing"
+from event_analytics.sample_data import RefusedDestinationError, generate_landing_zone
+from event_analytics.setting_parsers import landing_root
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -37,33 +33,24 @@ EXIT_USAGE = 2
 _Handler = Callable[[argparse.Namespace, argparse.ArgumentParser], int]
 
 
-def landing_path(location: str | None = None) -> Path:
-    """The local landing-zone directory for ``location`` (a path or ``file://`` URL).
-
-    ``None`` or ``""`` falls back to ``$EVENTS_LANDING_URL``, then to ``data/landing``
-    (relative to the current directory). Raises :class:`ValueError` for other URL schemes.
-    """
-    value = location or os.environ.get(LANDING_ENV_VAR) or DEFAULT_LANDING
-    if value.startswith("file://"):
-        rest = value[len("file://") :]
-        if rest.startswith("localhost/"):
-            rest = rest[len("localhost") :]
-        if not rest:
-            raise ValueError(f"landing URL {value!r} names no directory")
-        return Path(unquote(rest))
-    if "://" in value:
-        raise ValueError(
-            f"unsupported landing location {value!r}: use a local path or a file:// URL"
-        )
-    return Path(value)
-
-
 def _iso_date(text: str) -> date:
     """argparse type: a ``YYYY-MM-DD`` date."""
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _folder(text: str) -> Path:
+    """argparse type: a local folder, as a path or a ``file://`` URL.
+
+    The same parser as ``EVENTS_LANDING_URL``'s, so a URL names the same folder here as it
+    does for the platform.
+    """
+    try:
+        return landing_root(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} {error}") from None
 
 
 def _positive_int(text: str) -> int:
@@ -81,12 +68,21 @@ def _add_generate(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     """Declare the ``generate`` subcommand."""
     parser = subparsers.add_parser(
         "generate",
-        help="write deterministic sample events into the landing zone",
+        help="write deterministic sample events into a new, empty or sample folder",
         description=(
-            "Write sample product events to <landing>/events/date=YYYY-MM-DD/part-*.jsonl[.gz]. "
-            "The same arguments always produce the same bytes; existing part files of the "
-            "generated days are replaced."
+            "Write sample product events to <out>/events/date=YYYY-MM-DD/part-*.jsonl[.gz]. "
+            "The same arguments always produce the same bytes. OUT must not exist yet, be "
+            "empty, or be a folder generate wrote before (it holds the marker file "
+            ".event-analytics-sample); any other folder is refused, since it may be a real "
+            "landing zone. In its own folder, generate replaces the part files of the days "
+            "it writes."
         ),
+    )
+    parser.add_argument(
+        "--out",
+        type=_folder,
+        required=True,
+        help="folder to write (a path or a file:// URL); never defaults to EVENTS_LANDING_URL",
     )
     parser.add_argument("--start", type=_iso_date, required=True, help="first day (YYYY-MM-DD)")
     parser.add_argument("--days", type=_positive_int, required=True, help="number of days")
@@ -97,11 +93,6 @@ def _add_generate(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         help="non-blank lines per day (events, re-sends and malformed lines)",
     )
     parser.add_argument("--seed", type=int, required=True, help="random seed")
-    parser.add_argument(
-        "--landing",
-        default=None,
-        help=f"landing zone path or file:// URL (default: ${LANDING_ENV_VAR} or {DEFAULT_LANDING})",
-    )
     parser.set_defaults(handler=_run_generate)
 
 
@@ -165,10 +156,7 @@ def _run_check_config(args: argparse.Namespace, parser: argparse.ArgumentParser)
 
 def _run_generate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``generate``: write the days, print progress and a final summary line."""
-    try:
-        root = landing_path(args.landing)
-    except ValueError as exc:
-        return _usage_error(parser, args.command, str(exc))
+    root: Path = args.out
     began = time.perf_counter()
     try:
         summary = generate_landing_zone(
@@ -181,7 +169,7 @@ def _run_generate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         )
     except ValueError as exc:
         return _usage_error(parser, args.command, str(exc))
-    except OSError as exc:
+    except (RefusedDestinationError, OSError) as exc:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     elapsed = time.perf_counter() - began

@@ -1,49 +1,68 @@
 """Validate every setting up front, so a misconfiguration is one clear message, not a traceback.
 
-Resources run the same checks in `setup_for_execution`, before any step does work; this module
-lets `event-analytics check-config` (and a deployment's health check) ask without running.
+`event-analytics check-config` (and a deployment's health check) asks without running anything:
+every setting in the registry goes through its parser (the one the resources and the code
+location use), the rules between settings are checked, and then the places and servers the
+settings name: the warehouse file's folder, the landing zone's root, and for the dbt `postgres`
+target a login to the server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from event_analytics.dbt.target import check_dbt_target
-from event_analytics.landing import LandingZoneResource
-from event_analytics.quality.thresholds import (
-    RAW_REJECTED_RATIO_MAX,
-    RAW_VOLUME_MAX_RATIO,
-    RAW_VOLUME_MIN_RATIO,
-    deadline_time,
-    ratio,
+from event_analytics.locations import check_landing_root, check_warehouse_file
+from event_analytics.settings import (
+    DBT_TARGET,
+    EVENTS_LANDING_URL,
+    PGDATABASE,
+    PGHOST,
+    PGPASSWORD,
+    PGPORT,
+    PGUSER,
+    SETTINGS,
+    WAREHOUSE_URL,
+    Setting,
+    setting_problems,
 )
-from event_analytics.settings import EVENTS_LANDING_URL, WAREHOUSE_URL
-from event_analytics.warehouse import WarehouseResource
 
 
-def _checks() -> list[tuple[str, Callable[[], object]]]:
-    return [
-        ("warehouse", WarehouseResource(url=WAREHOUSE_URL.value()).check_configuration),
-        ("landing zone", LandingZoneResource(url=EVENTS_LANDING_URL.value()).check_configuration),
-        ("partitions", _partitions),
-        ("rejected ratio", lambda: ratio(RAW_REJECTED_RATIO_MAX)),
-        ("volume band", lambda: (ratio(RAW_VOLUME_MIN_RATIO), ratio(RAW_VOLUME_MAX_RATIO))),
-        ("deadline", deadline_time),
-        ("dbt target", check_dbt_target),
-    ]
+def _warehouse_file(environ: Mapping[str, str] | None) -> None:
+    check_warehouse_file(WAREHOUSE_URL.value(environ).path)
 
 
-def _partitions() -> None:
-    # Importing builds the partitions definition, which validates EVENTS_START_DATE.
-    from event_analytics import partitions  # noqa: F401
+def _landing_root(environ: Mapping[str, str] | None) -> None:
+    check_landing_root(EVENTS_LANDING_URL.value(environ))
 
 
-def configuration_problems() -> list[str]:
+def _dbt_server(environ: Mapping[str, str] | None) -> None:
+    if DBT_TARGET.value(environ) != "postgres":
+        return
+    # Imported only for this target: it loads dagster-dbt, which takes seconds.
+    from event_analytics.dbt.target import check_dbt_target
+
+    check_dbt_target(environ)
+
+
+_Check = Callable[[Mapping[str, str] | None], None]
+
+# Each check, with the settings it needs: it runs only when all of them parse.
+_PLACES: tuple[tuple[tuple[Setting[Any], ...], _Check], ...] = (
+    ((WAREHOUSE_URL,), _warehouse_file),
+    ((EVENTS_LANDING_URL,), _landing_root),
+    ((DBT_TARGET, PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), _dbt_server),
+)
+
+
+def configuration_problems(environ: Mapping[str, str] | None = None) -> list[str]:
     """One message per setting that cannot work as configured; empty when all is well."""
-    problems = []
-    for name, check in _checks():
+    problems = setting_problems(SETTINGS, environ)
+    for needed, check in _PLACES:
+        if setting_problems(needed, environ):
+            continue  # already reported: the place cannot be checked without its setting
         try:
-            check()
+            check(environ)
         except ValueError as error:
-            problems.append(f"{name}: {error}")
+            problems.append(str(error))
     return problems

@@ -1,8 +1,9 @@
 """Load a window of landed days into `raw.events` / `raw.rejected_events` in one transaction.
 
-Python only lists files, decompresses them and hands their bytes to the warehouse as Arrow;
-all parsing and validation is SQL (`sql/duckdb/raw_events_parse.sql`), one pass per slice of
-at most `PASS_BYTES` of lines.
+Python lists files, decompresses them and splits them into Arrow lines; the validator
+(`event_analytics.validator`, an engine of its own) judges the lines against the contract and
+returns Arrow; the warehouse bulk-loads what it returns. No line is ever handled one by one
+in Python.
 """
 
 from __future__ import annotations
@@ -12,30 +13,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from event_analytics.landing import (
-    CorruptFileError,
-    LandedFile,
-    LandingZoneResource,
-    folder_digest,
-    lines_table,
-)
+from event_analytics.landing import CorruptFileError, LandedFile, LandingZoneResource, folder_digest
+from event_analytics.validator import ValidatedLines, lines_table, validate_lines
 from event_analytics.warehouse import WarehouseConnection
 
-# Bytes of decompressed landing data read before parsing: bounds memory on huge days.
+# Bytes of decompressed landing data validated at once: bounds memory on huge days.
 BATCH_BYTES = 64 * 1024 * 1024
-# Bytes of lines per SQL pass. Each of DuckDB's JSON function calls keeps its parse of a whole
-# vector of lines (up to 2048) until the next vector, ~16 bytes per JSON value: a pass of many
-# large lines must not hold all of them at once. A line is at most 16 MiB (the contract), so
-# a pass parses at most this much.
-PASS_BYTES = 16 * 1024 * 1024
-# A vector of 2048 lines of at most this size stays under PASS_BYTES, so a batch made only of
-# such lines (the normal case) is parsed in one pass, which DuckDB spreads over every core;
-# small passes of ~80k lines would each run on one thread.
-SMALL_LINE_BYTES = PASS_BYTES // 2048
 
 
 class LostLinesError(RuntimeError):
@@ -62,21 +48,6 @@ class LoadReport:
     def balanced(self) -> bool:
         return self.lines_read == self.rows_loaded + self.rows_rejected
 
-
-_FILE_TALLY = """
-SELECT source_file,
-       count(*) FILTER (WHERE NOT is_blank) AS lines_read,
-       count(*) FILTER (WHERE is_blank) AS blank_lines,
-       count(*) FILTER (WHERE NOT is_blank AND reason IS NULL) AS rows_loaded,
-       count(*) FILTER (WHERE NOT is_blank AND reason IS NOT NULL) AS rows_rejected
-FROM parsed_lines
-GROUP BY source_file
-"""
-
-_REASON_TALLY = """
-SELECT reason, count(*) AS n FROM parsed_lines
-WHERE NOT is_blank AND reason IS NOT NULL GROUP BY reason
-"""
 
 _RECORD_FILE = """
 INSERT INTO raw.landed_files VALUES (
@@ -124,7 +95,7 @@ def _batches(
             report.corrupt_files.append(landed.relative_path)
             record_corrupt(landed, str(error))
             continue
-        pending.append(lines_table(landed, content))
+        pending.append(lines_table(landed.day, landed.relative_path, content))
         members.append(landed)
         size += len(content)
         if size >= BATCH_BYTES:
@@ -134,27 +105,14 @@ def _batches(
         yield pa.concat_tables(pending), members
 
 
-def _passes(batch: pa.Table, limit: int = PASS_BYTES) -> Iterator[pa.Table]:
-    """Consecutive slices of a batch of lines, each at most `limit` bytes or a single line."""
-    lengths = pc.binary_length(batch["raw"]).to_numpy(zero_copy_only=False)
-    if len(lengths) and int(lengths.max()) <= SMALL_LINE_BYTES:
-        yield batch
-        return
-    ends = np.cumsum(lengths)
-    start = 0
-    while start < len(batch):
-        before = int(ends[start - 1]) if start else 0
-        stop = max(int(np.searchsorted(ends, before + limit, side="right")), start + 1)
-        yield batch.slice(start, stop - start)
-        start = stop
-
-
-def _describe(lines: pa.Table) -> str:
-    """Where a pass's lines come from, for an error message."""
-    files, numbers = lines["source_file"], lines["line_number"]
-    first, last = f"{files[0]}:{numbers[0]}", f"{files[-1]}:{numbers[-1]}"
-    size = pc.sum(pc.binary_length(lines["raw"])).as_py()
-    return f"lines {first} to {last} ({size} bytes)"
+def _store(connection: WarehouseConnection, validated: ValidatedLines, report: LoadReport) -> None:
+    """Bulk-load one validated batch: usable rows and rejected lines, then count reasons."""
+    connection.register_arrow("validated_rows", validated.rows)
+    connection.register_arrow("validated_rejected", validated.rejected)
+    connection.run_script("duckdb/raw_events_insert")
+    connection.unregister_all()
+    reasons = pc.value_counts(validated.rejected["reason"]).to_pylist()
+    report.rejected_by_reason.update({entry["values"]: entry["counts"] for entry in reasons})
 
 
 def load_window(
@@ -163,6 +121,7 @@ def load_window(
     days: Sequence[dt.date],
     bounds: dict[str, dt.datetime],
     progress: Callable[[str], None] = lambda _: None,
+    memory_limit: str | None = None,
 ) -> LoadReport:
     """Replace the window's raw rows with what the landing zone holds now. Call in a transaction."""
     report = LoadReport(days=len(days))
@@ -184,26 +143,14 @@ def load_window(
         report.files += len(files)
         current.update(f.relative_path for f in files)
         for batch, members in _batches(landing, files, report, record_corrupt):
-            # a file may span passes: its tally is summed before it is recorded
-            tallies: dict[str, Counter[str]] = {f.relative_path: Counter() for f in members}
-            for lines in _passes(batch):
-                connection.register_arrow("landed_lines", lines)
-                try:
-                    connection.run_script("duckdb/raw_events_parse")
-                    connection.run_script("duckdb/raw_events_insert")
-                except Exception as error:  # e.g. out of memory: say on which lines
-                    error.add_note(f"While loading {_describe(lines)}.")
-                    raise
-                for tally in connection.fetch_dicts(_FILE_TALLY):
-                    tallies[tally.pop("source_file")].update(tally)
-                for row in connection.execute(_REASON_TALLY):
-                    report.rejected_by_reason[row[0]] += row[1]
-                connection.unregister_all()
+            validated = validate_lines(batch, memory_limit=memory_limit)
+            _store(connection, validated, report)
+            tallies = {row.pop("source_file"): row for row in validated.tally.to_pylist()}
             for landed in members:  # an empty file has no lines: all its counts are 0
-                tally = tallies[landed.relative_path]
+                tally = tallies.get(landed.relative_path, {})
                 _record_file(connection, landed, "loaded", tally)
-                report.lines_read += tally["lines_read"]
-                report.blank_lines += tally["blank_lines"]
+                report.lines_read += tally.get("lines_read", 0)
+                report.blank_lines += tally.get("blank_lines", 0)
         progress(f"{day.isoformat()}: {len(files)} file(s) loaded")
     # A file that was loaded before and is gone now takes its rows with it: say so by name.
     report.removed_files = sorted(previously_loaded - current)

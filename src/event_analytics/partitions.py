@@ -13,20 +13,9 @@ import dagster as dg
 
 from event_analytics.settings import EVENTS_START_DATE
 
-
-def _start_date() -> str:
-    raw = EVENTS_START_DATE.value()
-    try:
-        dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValueError(
-            f"{EVENTS_START_DATE.env_var}={raw!r} is not a date: use the form YYYY-MM-DD."
-        ) from exc
-    return raw
-
-
+# Read once, when the code location loads: a bad EVENTS_START_DATE stops it from loading.
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=_start_date(), timezone="UTC", end_offset=1
+    start_date=EVENTS_START_DATE.value().isoformat(), timezone="UTC", end_offset=1
 )
 
 

@@ -22,6 +22,12 @@ shop's product events - users in sessions of ``page_view`` -> ``add_to_cart`` ->
 Everything is drawn from a :class:`random.Random` seeded with ``(seed, day)``, so a day's files
 depend only on the seed, the day and ``events_per_day``, and re-running overwrites them with
 byte-identical content.
+
+The generator never touches data it did not write: it writes only into a folder that does not
+exist yet, is empty, or holds the marker file :data:`SAMPLE_MARKER` it leaves at the root on
+first use, and refuses any other folder (:class:`RefusedDestinationError`) before writing or
+deleting anything. A real landing zone (Spark and most producers name their files ``part-*``,
+as the generator does) is never mistaken for a sample one.
 """
 
 from __future__ import annotations
@@ -82,6 +88,13 @@ MALFORMED_REASONS: tuple[str, ...] = (
 MIDNIGHT_OFFSETS: tuple[str, ...] = ("+05:30", "-08:00")
 #: Offsets (in minutes east of UTC) used for other non-UTC timestamps.
 OTHER_OFFSETS_MINUTES: tuple[int, ...] = (330, -480, 60, -210, 540, 345, -300)
+#: File the generator leaves at the root of a folder it writes: it may write there again.
+#: At the root, not in a day folder, and hidden: the landing contract never reads it.
+SAMPLE_MARKER = ".event-analytics-sample"
+SAMPLE_MARKER_TEXT = (
+    "Written by `event-analytics generate`: this folder holds synthetic sample events, and\n"
+    "generate may replace their part files. Without this file, generate refuses the folder.\n"
+)
 #: First and last day the generator accepts (neighbouring days must exist too).
 FIRST_DAY = date.min + timedelta(days=1)
 LAST_DAY = date.max - timedelta(days=1)
@@ -109,6 +122,10 @@ _EXTRA_FIELDS = (
     ', "sdk": null',
 )
 _BLANK_LINES = ("", "  ", "\t")
+
+
+class RefusedDestinationError(Exception):
+    """The folder given to the generator may hold real data: nothing was written or deleted."""
 
 
 @dataclass(frozen=True)
@@ -589,7 +606,10 @@ def _write_part(out: _ByteSink, gen: _DayGenerator, spec: PartSpec) -> int:
 
 
 def _clear_day_folder(folder: Path) -> None:
-    """Delete the part files (and leftover temporary parts) a previous run wrote."""
+    """Delete the part files (and leftover temporary parts) a previous run wrote.
+
+    Only ever called inside a folder :func:`claim_destination` accepted as a sample folder.
+    """
     for pattern in ("part-*", ".part-*"):
         for path in folder.glob(pattern):
             if path.is_file():
@@ -619,6 +639,28 @@ def _write_day(root: Path, day: date, events_per_day: int, seed: int) -> DaySumm
     )
 
 
+def claim_destination(root: Path) -> None:
+    """Make ``root`` a sample folder, or raise :class:`RefusedDestinationError`.
+
+    Accepted: a folder that does not exist yet (it is created), an empty folder, or one that
+    holds :data:`SAMPLE_MARKER`. The marker is written before any event file, so a folder the
+    generator started writing is always recognised as its own.
+    """
+    marker = root / SAMPLE_MARKER
+    where = root.absolute()
+    if root.exists() and not root.is_dir():
+        raise RefusedDestinationError(f"{where} is not a folder: give a new or empty folder")
+    if root.is_dir() and not marker.is_file() and any(root.iterdir()):
+        raise RefusedDestinationError(
+            f"refusing to write into {where}: it is not empty and has no {SAMPLE_MARKER} file, "
+            "so it may be a real landing zone (the generator would replace its part-* files "
+            "and add synthetic events). Give a new or empty folder."
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    if not marker.is_file():
+        marker.write_text(SAMPLE_MARKER_TEXT)
+
+
 def _check_arguments(start: date, days: int, events_per_day: int) -> None:
     """Raise :class:`ValueError` with a clear message for arguments that cannot be used."""
     if days < 1:
@@ -639,12 +681,15 @@ def generate_landing_zone(
 ) -> GenerationSummary:
     """Write ``days`` days of sample events, from ``start``, under the landing root ``root``.
 
-    Each day gets ``events_per_day`` non-blank lines (valid events, re-sends and malformed
-    lines together) split into part files; a day's existing ``part-*`` files are replaced.
-    The output depends only on the arguments, and a day's files only on ``(seed, day,
-    events_per_day)``. ``progress`` receives one message per day.
+    ``root`` must be new, empty or a sample folder (see :func:`claim_destination`); otherwise
+    :class:`RefusedDestinationError` is raised and nothing is written. Each day gets
+    ``events_per_day`` non-blank lines (valid events, re-sends and malformed lines together)
+    split into part files; a day's existing ``part-*`` files are replaced. The output depends
+    only on the arguments, and a day's files only on ``(seed, day, events_per_day)``.
+    ``progress`` receives one message per day.
     """
     _check_arguments(start, days, events_per_day)
+    claim_destination(root)
     summaries = []
     for offset in range(days):
         day = start + timedelta(days=offset)

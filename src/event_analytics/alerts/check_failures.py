@@ -1,5 +1,11 @@
-"""Check failures: an ERROR-severity check evaluation that fails opens an incident for its
-(asset, check, partition); the next passing evaluation of the same triple resolves it.
+"""Check failures: an ERROR-severity check evaluation that fails opens an incident for the
+partitions it is about; passing evaluations of the same check for those partitions resolve it.
+
+Incidents are per day, whatever run opened them. The platform's checks report each day of a
+range run on its own, so a range in which one day fails opens that day's incident, and the
+day's re-run alone resolves it. A check that reports once for a whole run without naming a
+day (dbt tests do) is about every day the run covered: its incident names the range and
+resolves once each of those days has passed since, in one run or day by day.
 
 Read from the event log, not from runs: a non-blocking failed check does not fail its run
 (dagster#29896), so no run-status sensor ever sees it. WARN-severity failures are logged by
@@ -12,33 +18,86 @@ import logging
 from typing import Any
 
 import dagster as dg
-from dagster._core.events import DagsterEventType
 
+from event_analytics.alerts.dagster_internals import (
+    Planned,
+    check_evaluations_after,
+    latest_storage_id,
+    planned_by_run,
+)
 from event_analytics.alerts.message import Alert, Links, asset_name, iso_utc, where
-from event_analytics.alerts.scope import AlertScope, run_partition_label
+from event_analytics.alerts.partition_keys import days_between, label, pack, unpack
+from event_analytics.alerts.scope import (
+    PARTITION_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    AlertScope,
+)
 from event_analytics.alerts.state import AlertState
 
 # Evaluations read per tick; the cursor resumes where a full batch stopped.
 BATCH_SIZE = 1000
 MAX_METADATA_LINES = 6
+INCIDENT_PREFIX = "check_failure:"
+Log = logging.Logger | logging.LoggerAdapter[Any]
 
 
-class RunTags:
-    """Run tags by run id, fetched once per tick (a batch often holds many events of one run)."""
+class Runs:
+    """What a batch needs to know about the runs it reads, fetched once per run per tick."""
 
     def __init__(self, instance: dg.DagsterInstance) -> None:
         self.instance = instance
-        self.cache: dict[str, dict[str, str]] = {}
+        self.tags: dict[str, dict[str, str]] = {}
+        self.planned: dict[str, Planned] = {}
 
-    def __call__(self, run_id: str) -> dict[str, str]:
-        if run_id not in self.cache:
+    def _tags(self, run_id: str) -> dict[str, str]:
+        if run_id not in self.tags:
             run = self.instance.get_run_by_id(run_id) if run_id else None
-            self.cache[run_id] = dict(run.tags) if run else {}
-        return self.cache[run_id]
+            self.tags[run_id] = dict(run.tags) if run else {}
+        return self.tags[run_id]
+
+    def partitions(self, evaluation: dg.AssetCheckEvaluation, run_id: str) -> set[str | None]:
+        """The partitions an evaluation is about: its own, else those of the run it was in."""
+        if evaluation.partition:
+            return {evaluation.partition}
+        tags = self._tags(run_id)
+        if tags.get(PARTITION_TAG):
+            return {tags[PARTITION_TAG]}
+        start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+        if not (start and end):
+            return {None}
+        if run_id not in self.planned:
+            self.planned[run_id] = planned_by_run(self.instance, run_id)
+        planned = self.planned[run_id].checks.get(evaluation.asset_check_key, set())
+        keys: set[str | None] = {key for key in planned if key is not None}
+        return keys or set(days_between(start, end)) or {label([start, end])}
 
 
 def check_incident_id(asset: str, check: str, partition: str | None) -> str:
-    return f"check_failure:{asset}:{check}:{partition or '-'}"
+    return f"{INCIDENT_PREFIX}{asset}:{check}:{partition or '-'}"
+
+
+def _normalized(incident: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The incident's data with its asset, check, partition label and pending partitions.
+
+    Incidents opened before incidents tracked their partitions carry only `since`: the rest
+    is read from the incident id, a range label counting as each of its days.
+    """
+    if "pending" in data:
+        return data
+    parts = incident.removeprefix(INCIDENT_PREFIX).split(":", 2)
+    if len(parts) != 3:  # not an id this module wrote: matches no check, never resolves
+        return {**data, "asset": None, "check": None, "pending": []}
+    asset, check, partition = parts
+    first, _, last = partition.partition("...")
+    pending = set(days_between(first, last or first)) or {partition}
+    data.update(
+        asset=asset,
+        check=check,
+        partition=None if partition == "-" else partition,
+        pending=pack({None} if partition == "-" else pending),
+    )
+    return data
 
 
 def _metadata_lines(evaluation: dg.AssetCheckEvaluation) -> list[str]:
@@ -51,7 +110,7 @@ def _metadata_lines(evaluation: dg.AssetCheckEvaluation) -> list[str]:
 def _firing(
     evaluation: dg.AssetCheckEvaluation,
     partition: str | None,
-    entry: Any,
+    entry: dg.EventLogEntry,
     links: Links,
     incident: str,
 ) -> Alert:
@@ -78,13 +137,13 @@ def _firing(
 
 def _resolved(
     evaluation: dg.AssetCheckEvaluation,
-    partition: str | None,
-    entry: Any,
+    entry: dg.EventLogEntry,
     links: Links,
     incident: str,
     opened: dict[str, Any],
 ) -> Alert:
     asset = asset_name(evaluation.asset_key)
+    partition = opened.get("partition")
     return Alert(
         status="resolved",
         kind="check_failure",
@@ -100,52 +159,104 @@ def _resolved(
     )
 
 
+class CheckIncidents:
+    """The open check incidents of one sensor, and the transitions one evaluation causes."""
+
+    def __init__(self, state: AlertState, links: Links, log: Log) -> None:
+        self.state, self.links, self.log = state, links, log
+
+    def _open_for(self, asset: str, check: str) -> list[tuple[str, set[str | None]]]:
+        """The open incidents of one check, with the partitions each still waits for."""
+        found = []
+        for incident, data in self.state.open.items():
+            if incident.startswith(INCIDENT_PREFIX):
+                data = _normalized(incident, data)
+                if (data["asset"], data["check"]) == (asset, check):
+                    found.append((incident, unpack(data["pending"])))
+        return found
+
+    def passed(
+        self, evaluation: dg.AssetCheckEvaluation, keys: set[str | None], entry: dg.EventLogEntry
+    ) -> list[Alert]:
+        """Take the passing partitions off every open incident of the check; close the empty."""
+        alerts = []
+        asset = asset_name(evaluation.asset_key)
+        for incident, pending in self._open_for(asset, evaluation.check_name):
+            if not pending & keys:
+                continue
+            data = self.state.open[incident]
+            if pending - keys:
+                data["pending"] = pack(pending - keys)
+                continue
+            self.state.close_incident(incident)
+            alerts.append(_resolved(evaluation, entry, self.links, incident, data))
+        return alerts
+
+    def failed(
+        self, evaluation: dg.AssetCheckEvaluation, keys: set[str | None], entry: dg.EventLogEntry
+    ) -> list[Alert]:
+        """Open one incident for the failing partitions no open incident covers yet."""
+        asset = asset_name(evaluation.asset_key)
+        covered = set().union(*(p for _, p in self._open_for(asset, evaluation.check_name)))
+        new = keys - covered
+        if not new:
+            return []  # still failing: already alerted on
+        partition = label(new)
+        incident = check_incident_id(asset, evaluation.check_name, partition)
+        if incident in self.state.open:
+            # Same name as an open incident some of whose days passed since: still that one.
+            data = self.state.open[incident]
+            data["pending"] = pack(unpack(data["pending"]) | new)
+            return []
+        self.state.open_incident(
+            incident,
+            {
+                "asset": asset,
+                "check": evaluation.check_name,
+                "partition": partition,
+                "since": iso_utc(entry.timestamp),
+                "pending": pack(new),
+            },
+            self.log,
+        )
+        return [_firing(evaluation, partition, entry, self.links, incident)]
+
+    def warned(self, evaluation: dg.AssetCheckEvaluation, keys: set[str | None]) -> None:
+        partition = label(keys)
+        self.log.warning(
+            f"Check {evaluation.check_name} failed on "
+            f"{where(asset_name(evaluation.asset_key), partition)} with severity "
+            f"{evaluation.severity.value}: logged, not paged. {evaluation.description or ''}"
+        )
+
+
 def scan_check_evaluations(
     instance: dg.DagsterInstance,
     state: AlertState,
     links: Links,
     scope: AlertScope,
-    log: logging.Logger | logging.LoggerAdapter[Any],
+    log: Log,
 ) -> list[Alert]:
     """The alerts for check evaluations recorded since `state.after`; updates `state`.
 
     The first tick only marks the current end of the event log: alerts are about what happens
     once the sensor runs, not a replay of history.
     """
-    storage = instance.event_log_storage
     if state.after is None:
-        state.after = storage.get_maximum_record_id() or 0
+        state.after = latest_storage_id(instance)
         return []
-    # Reads the cross-run index (also on run-sharded SQLite), in storage-id order.
-    entries = storage.get_logs_for_all_runs_by_log_id(
-        after_cursor=state.after,
-        dagster_event_type=DagsterEventType.ASSET_CHECK_EVALUATION,
-        limit=BATCH_SIZE,
-    )
-    run_tags = RunTags(instance)
+    runs = Runs(instance)
+    incidents = CheckIncidents(state, links, log)
     alerts: list[Alert] = []
-    for storage_id in sorted(entries):
+    for storage_id, entry, evaluation in check_evaluations_after(instance, state.after, BATCH_SIZE):
         state.after = storage_id
-        entry = entries[storage_id]
-        evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
-        if not isinstance(evaluation, dg.AssetCheckEvaluation):
+        if evaluation is None or not scope.covers_check(evaluation.asset_check_key):
             continue
-        if not scope.covers_check(evaluation.asset_check_key):
-            continue
-        partition = evaluation.partition or run_partition_label(run_tags(entry.run_id))
-        asset = asset_name(evaluation.asset_key)
-        incident = check_incident_id(asset, evaluation.check_name, partition)
+        keys = runs.partitions(evaluation, entry.run_id)
         if evaluation.passed:
-            opened = state.close_incident(incident)
-            if opened is not None:
-                alerts.append(_resolved(evaluation, partition, entry, links, incident, opened))
+            alerts += incidents.passed(evaluation, keys, entry)
         elif evaluation.severity != dg.AssetCheckSeverity.ERROR:
-            log.warning(
-                f"Check {evaluation.check_name} failed on {asset}"
-                f"{f' [{partition}]' if partition else ''} with severity "
-                f"{evaluation.severity.value}: logged, not paged. {evaluation.description or ''}"
-            )
-        elif incident not in state.open:
-            state.open_incident(incident, {"since": iso_utc(entry.timestamp)}, log)
-            alerts.append(_firing(evaluation, partition, entry, links, incident))
+            incidents.warned(evaluation, keys)
+        else:
+            alerts += incidents.failed(evaluation, keys, entry)
     return alerts

@@ -3,9 +3,10 @@
 
 Dagster's freshness daemon evaluates every `FreshnessPolicy` (every 30 s under `dagster dev`)
 and records each state change as a `FRESHNESS_STATE_CHANGE` event; the current state per asset
-is `DagsterInstance.get_freshness_state_records`. Open-source Dagster only shows the state in
-the UI (Dagster+ has alert policies), so this module turns it into alerts. The UI's names map
-to the stored states as HEALTHY=PASS, WARNING=WARN, DEGRADED=FAIL.
+is read through `dagster_internals.freshness_readings` (no public reader exists). Open-source
+Dagster only shows the state in the UI (Dagster+ has alert policies), so this module turns it
+into alerts. The UI's names map to the stored states as HEALTHY=PASS, WARNING=WARN,
+DEGRADED=FAIL.
 
 The state is read, not the events: an asset already DEGRADED when the sensor starts is alerted
 on at once, and a daemon outage cannot make the sensor miss a change it was never told about.
@@ -17,39 +18,25 @@ import logging
 from typing import Any
 
 import dagster as dg
-from dagster._core.definitions.freshness import (
-    CronFreshnessPolicy,
-    FreshnessState,
-    TimeWindowFreshnessPolicy,
-)
 
+from event_analytics.alerts.dagster_internals import (
+    describe_freshness_policy,
+    freshness_policies,
+    freshness_readings,
+)
 from event_analytics.alerts.message import Alert, Links, asset_name, iso_utc
 from event_analytics.alerts.state import AlertState
 
+FAIL = "FAIL"
 UI_NAMES = {
-    FreshnessState.PASS: "HEALTHY",
-    FreshnessState.WARN: "WARNING",
-    FreshnessState.FAIL: "DEGRADED",
-    FreshnessState.UNKNOWN: "UNKNOWN",
-    FreshnessState.NOT_APPLICABLE: "NOT_APPLICABLE",
+    "PASS": "HEALTHY",
+    "WARN": "WARNING",
+    FAIL: "DEGRADED",
+    "UNKNOWN": "UNKNOWN",
+    "NOT_APPLICABLE": "NOT_APPLICABLE",
 }
 # Back within the fail window: what the firing alert was about is over.
-RECOVERED = {FreshnessState.PASS, FreshnessState.WARN}
-
-
-def describe_policy(policy: Any) -> str:
-    """A freshness policy in words, for the alert's details."""
-    if isinstance(policy, TimeWindowFreshnessPolicy):
-        text = f"expected at least every {policy.fail_window.to_timedelta()}"
-        if policy.warn_window:
-            text += f" (warning after {policy.warn_window.to_timedelta()})"
-        return text
-    if isinstance(policy, CronFreshnessPolicy):
-        return (
-            f"expected by each '{policy.deadline_cron}' ({policy.timezone}) deadline, "
-            f"within {policy.lower_bound_delta} before it"
-        )
-    return "its freshness policy"
+RECOVERED = {"PASS", "WARN"}
 
 
 def _last_materialization(instance: dg.DagsterInstance, key: dg.AssetKey) -> str:
@@ -63,13 +50,6 @@ def _last_materialization(instance: dg.DagsterInstance, key: dg.AssetKey) -> str
     )
 
 
-def _policies(repository: dg.RepositoryDefinition | None) -> dict[dg.AssetKey, Any]:
-    if repository is None:
-        return {}
-    graph = repository.asset_graph
-    return {key: graph.get(key).freshness_policy for key in graph.get_all_asset_keys()}
-
-
 def scan_freshness(
     instance: dg.DagsterInstance,
     state: AlertState,
@@ -78,20 +58,18 @@ def scan_freshness(
     log: logging.Logger | logging.LoggerAdapter[Any],
 ) -> list[Alert]:
     """Alerts for assets that became DEGRADED or recovered since the last tick; updates state."""
-    policies = _policies(repository)
-    keys = [k for k, p in policies.items() if p is not None] if repository else None
-    if keys is None:
-        keys = list(instance.all_asset_keys())
-    records = instance.get_freshness_state_records(keys) if keys else {}
+    policies = freshness_policies(repository) if repository else {}
+    keys = list(policies) if repository else list(instance.get_asset_keys())
+    readings = freshness_readings(instance, keys)
     alerts: list[Alert] = []
-    for key in sorted(records, key=asset_name):
-        record = records[key]
+    for key in sorted(readings, key=asset_name):
+        reading = readings[key]
         asset = asset_name(key)
         incident = f"freshness:{asset}"
-        changed_at = iso_utc(record.updated_at.timestamp())
-        if record.freshness_state == FreshnessState.FAIL and incident not in state.open:
+        changed_at = iso_utc(reading.updated_at.timestamp())
+        if reading.state == FAIL and incident not in state.open:
             state.open_incident(incident, {"since": changed_at}, log)
-            policy = describe_policy(policies.get(key))
+            policy = describe_freshness_policy(policies.get(key))
             alerts.append(
                 Alert(
                     status="firing",
@@ -106,9 +84,9 @@ def scan_freshness(
                     incident=incident,
                 )
             )
-        elif record.freshness_state in RECOVERED and incident in state.open:
+        elif reading.state in RECOVERED and incident in state.open:
             opened = state.close_incident(incident) or {}
-            now = UI_NAMES[record.freshness_state]
+            now = UI_NAMES[reading.state]
             alerts.append(
                 Alert(
                     status="resolved",

@@ -52,6 +52,14 @@ class Notifier(dg.ConfigurableResource):
         default=0.5, description="First retry delay; doubles per attempt, with jitter."
     )
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Refuse to start (before a sensor tick does anything) with a setting that cannot work:
+        each field goes through its setting's parser, which never echoes a secret."""
+        ALERT_WEBHOOK_URL.parse(self.webhook_url)
+        SLACK_BOT_TOKEN.parse(self.slack_bot_token)
+        SLACK_CHANNEL.parse(self.slack_channel)
+        DAGSTER_UI_URL.parse(self.ui_url)
+
     @property
     def links(self) -> Links:
         return Links(self.ui_url)
@@ -92,7 +100,7 @@ def notifier_from_settings(resolved: bool = False) -> Notifier:
     alert command) needs the values themselves (`resolved=True`).
     """
 
-    def pick(setting: Setting) -> Any:
+    def pick(setting: Setting[str]) -> Any:
         return setting.value() if resolved else setting.for_resource()
 
     return Notifier(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from event_analytics.alerts.dagster_internals import owned_keys
+
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -29,9 +31,8 @@ class AlertScope:
     def of(cls, repository: dg.RepositoryDefinition | None) -> AlertScope:
         if repository is None:
             return cls.everything()
-        graph = repository.asset_graph
-        own = graph.materializable_asset_keys | graph.observable_asset_keys
-        return cls(frozenset(own), frozenset(graph.asset_check_keys))
+        assets, checks = owned_keys(repository)
+        return cls(assets, checks)
 
     @classmethod
     def everything(cls) -> AlertScope:

@@ -51,9 +51,10 @@ class AlertState:
         )
 
     def dump(self) -> str:
+        """The cursor text. Key order is kept, never sorted: `open` is oldest first, and that
+        order is what eviction relies on after the next `load`."""
         return json.dumps(
             {"v": CURSOR_VERSION, "after": self.after, "open": self.open, "outbox": self.outbox},
-            sort_keys=True,
             separators=(",", ":"),
         )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import psycopg2
+import psycopg
 from dagster_dbt import DbtCliResource, DbtProject
 
 from event_analytics.settings import DBT_TARGET
@@ -54,7 +54,7 @@ def check_dbt_target(environ: Mapping[str, str] | None = None, timeout_seconds: 
     if target == "postgres":
         settings = {name: env.get(name) or default for name, default in PG_DEFAULTS.items()}
         try:
-            psycopg2.connect(
+            psycopg.connect(
                 host=settings["PGHOST"],
                 port=settings["PGPORT"],
                 user=settings["PGUSER"],
@@ -62,7 +62,7 @@ def check_dbt_target(environ: Mapping[str, str] | None = None, timeout_seconds: 
                 dbname=settings["PGDATABASE"],
                 connect_timeout=timeout_seconds,
             ).close()
-        except psycopg2.Error as error:
+        except psycopg.Error as error:
             reason = " ".join(str(error).split())
             if settings["PGPASSWORD"]:
                 reason = reason.replace(settings["PGPASSWORD"], "***")

@@ -4,17 +4,25 @@ import dagster as dg
 
 from event_analytics.landing import LandingZoneResource
 from event_analytics.settings import (
+    CHECKED_AT_LOAD,
     DUCKDB_LOCK_TIMEOUT_SECONDS,
     DUCKDB_MEMORY_LIMIT,
     EVENTS_LANDING_URL,
     WAREHOUSE_URL,
+    check_settings,
 )
 from event_analytics.warehouse import WarehouseResource
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    """Bind `warehouse` and `landing` to `WAREHOUSE_URL` and `EVENTS_LANDING_URL`."""
+    """Bind `warehouse` and `landing` to `WAREHOUSE_URL` and `EVENTS_LANDING_URL`.
+
+    Loading also checks every setting no resource takes (thresholds, deadline, dbt target):
+    a bad one stops the code location from loading, so no run can start with it. The
+    resources check their own settings when they start.
+    """
+    check_settings(CHECKED_AT_LOAD)
     return dg.Definitions(
         resources={
             "warehouse": WarehouseResource(

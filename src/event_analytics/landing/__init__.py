@@ -4,7 +4,6 @@ from event_analytics.landing.files import (
     CorruptFileError,
     LandedFile,
     folder_digest,
-    lines_table,
 )
 from event_analytics.landing.resource import (
     LANDING_DIGESTS,
@@ -19,5 +18,4 @@ __all__ = [
     "LandingZoneConfigError",
     "LandingZoneResource",
     "folder_digest",
-    "lines_table",
 ]

@@ -1,22 +1,25 @@
 """The landing zone as a Dagster resource: where producers drop raw event files.
 
-Today it is a local (or mounted) folder; the assets and the landing sensor only call
-`list_days`, `list_files`, `read` and `digest`, so object storage can take its place without
-touching them.
+A local (or mounted) folder, or an S3 bucket and prefix, as `EVENTS_LANDING_URL` says; the
+assets and the landing sensor only call `check_configuration`, `list_days`, `list_files`,
+`read` and `digest`, which mean the same for both (see `landing.storage`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from event_analytics.landing.files import LandedFile, decode_file, folder_digest, is_event_file
-from event_analytics.settings import EVENTS_LANDING_URL
+from event_analytics.landing.local import LocalFolder
+from event_analytics.landing.storage import LandingStorage
+from event_analytics.setting_parsers import LandingLocation, S3Location
+from event_analytics.settings import EVENTS_LANDING_URL, LandingZoneConfigError
+
+__all__ = ["LANDING_DIGESTS", "LandingZoneConfigError", "LandingZoneResource"]
 
 #: Materialization metadata of `raw_events`: the digest of each day folder it loaded, by day.
 LANDING_DIGESTS = "landing_digests"
@@ -24,17 +27,25 @@ LANDING_DIGESTS = "landing_digests"
 _DAY_FOLDER = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 
 
-class LandingZoneConfigError(ValueError):
-    """`EVENTS_LANDING_URL` cannot be used as given."""
+def open_storage(location: LandingLocation) -> LandingStorage:
+    """The storage a parsed `EVENTS_LANDING_URL` names."""
+    if isinstance(location, S3Location):
+        # Imported on use: boto3 takes a moment to load, and a local landing zone needs none.
+        from event_analytics.landing.s3 import S3Storage
+
+        return S3Storage(location)
+    return LocalFolder(location)
 
 
 class LandingZoneResource(dg.ConfigurableResource):
     """Raw product events as newline-delimited JSON, one folder per UTC day.
 
-    Layout: `<url>/events/date=YYYY-MM-DD/*.jsonl[.gz]` (see docs/landing-zone.md).
+    Layout: `<url>/events/date=YYYY-MM-DD/*.jsonl[.gz]` (see docs/landing-zone.md), where
+    `<url>` is a folder or `s3://bucket/prefix`.
     """
 
     url: str = Field(default=EVENTS_LANDING_URL.default, description=EVENTS_LANDING_URL.description)
+    _storage: LandingStorage | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Fail before any work starts when the landing zone is missing or unreadable."""
@@ -43,50 +54,30 @@ class LandingZoneResource(dg.ConfigurableResource):
     def check_configuration(self) -> None:
         """Raise `LandingZoneConfigError` naming `EVENTS_LANDING_URL` and the fix, or return.
 
-        A missing *day* folder is a day without events; a missing *root* is a mistake.
+        A missing *day* folder is a day without events; a missing *root* (a folder, or a
+        bucket) is a mistake, and so is an S3 endpoint that does not answer or refuses the
+        credentials.
         """
-        root = self.root()
-        if not root.is_dir():
-            raise LandingZoneConfigError(
-                f"{EVENTS_LANDING_URL.env_var} points at {root}, which is not a folder: create "
-                "it, or point the variable at your landing zone (the folder that holds "
-                "events/date=YYYY-MM-DD/)."
-            )
-        if not os.access(root, os.R_OK | os.X_OK):
-            raise LandingZoneConfigError(
-                f"{EVENTS_LANDING_URL.env_var} points at {root}, which this process cannot read."
-            )
+        self.storage().check()
 
-    def root(self) -> Path:
-        """The landing zone's local root folder."""
-        text = self.url.strip()
-        if text.startswith("file://"):
-            text = text.removeprefix("file://")
-        elif "://" in text:
-            scheme = text.split("://", 1)[0]
-            raise LandingZoneConfigError(
-                f"{EVENTS_LANDING_URL.env_var} uses {scheme}://, which this release cannot read "
-                "yet: point it at a local or mounted folder."
-            )
-        if not text:
-            raise LandingZoneConfigError(f"{EVENTS_LANDING_URL.env_var} is empty.")
-        return Path(text)
+    def root(self) -> LandingLocation:
+        """The landing zone's root, parsed as `EVENTS_LANDING_URL` always is: a local folder
+        (a path, or a `file://` URL with an empty or `localhost` host, percent-decoded), or an
+        `S3Location` for `s3://bucket/prefix`."""
+        return EVENTS_LANDING_URL.parse(self.url)
 
-    def events_root(self) -> Path:
-        return self.root() / "events"
-
-    def day_folder(self, day: dt.date) -> Path:
-        return self.events_root() / f"date={day.isoformat()}"
+    def storage(self) -> LandingStorage:
+        """Where the files are; made once per resource (an S3 client is worth keeping)."""
+        if self._storage is None:
+            self._storage = open_storage(self.root())
+        return self._storage
 
     def list_days(self) -> list[dt.date]:
         """Every day that has a `date=YYYY-MM-DD` folder, in order; other folders are skipped."""
-        base = self.events_root()
-        if not base.is_dir():
-            return []
         days = []
-        for child in base.iterdir():
-            match = _DAY_FOLDER.match(child.name)
-            if match and child.is_dir():
+        for name in self.storage().day_folder_names():
+            match = _DAY_FOLDER.match(name)
+            if match:
                 try:
                     days.append(dt.date.fromisoformat(match.group(1)))
                 except ValueError:
@@ -95,30 +86,26 @@ class LandingZoneResource(dg.ConfigurableResource):
 
     def list_files(self, day: dt.date) -> list[LandedFile]:
         """The event files of one day, in name order; a missing folder is a day with no files."""
-        folder = self.day_folder(day)
-        if not folder.is_dir():
-            return []
-        root = self.root()
-        files = []
-        for path in sorted(folder.iterdir()):
-            if not (path.is_file() and is_event_file(path.name)):
-                continue
-            stat = path.stat()
-            files.append(
-                LandedFile(
-                    day=day,
-                    relative_path=path.relative_to(root).as_posix(),
-                    size_bytes=stat.st_size,
-                    modified_ns=stat.st_mtime_ns,
-                )
+        folder = f"date={day.isoformat()}"
+        stored = sorted(self.storage().day_files(folder), key=lambda f: f.name)
+        return [
+            LandedFile(
+                day=day,
+                relative_path=f"events/{folder}/{f.name}",
+                size_bytes=f.size_bytes,
+                modified_ns=f.modified_ns,
+                etag=f.etag,
             )
-        return files
+            for f in stored
+            if is_event_file(f.name)
+        ]
 
     def read(self, landed: LandedFile) -> bytes:
         """The file's content, decompressed; raises `CorruptFileError` if it cannot be."""
-        return decode_file(landed, (self.root() / landed.relative_path).read_bytes())
+        return decode_file(landed, self.storage().read_bytes(landed.relative_path))
 
     def digest(self, day: dt.date) -> str:
-        """The day folder's state (file names, sizes, modification times) as a short digest:
-        what the landing sensor compares with what `raw_events` recorded."""
+        """The day folder's state (file names, sizes, modification times and, on S3, ETags)
+        as a short digest: what the landing sensor compares with what `raw_events` recorded.
+        On S3 each call is one LIST of the day's prefix (more for over 1000 objects)."""
         return folder_digest(self.list_files(day))

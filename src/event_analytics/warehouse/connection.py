@@ -19,6 +19,7 @@ import duckdb
 import psycopg
 import pyarrow as pa
 
+from event_analytics.warehouse import faults
 from event_analytics.warehouse.sql import load_statements, params_for
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock")
@@ -103,17 +104,25 @@ class WarehouseConnection:
         return self.con.execute(sql, bound) if bound else self.con.execute(sql)
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run one statement; `$name` parameters are bound from `params`."""
+        """Run one statement and return its rows; `$name` parameters are bound from `params`.
+
+        DDL, `SET` and transaction statements give no rows; DuckDB's INSERT, UPDATE and DELETE
+        give one row with the count of rows they changed. Any error, including one DuckDB
+        raises only while the rows are fetched (it streams results), is raised.
+        """
         cursor = self._cursor(sql, params)
-        try:
-            return cursor.fetchall()
-        except duckdb.InvalidInputException:
-            return []  # statements without a result set
+        # A statement without a result set has no description. DuckDB 2 gives every statement
+        # one (a `Count` or `Success` column); the check keeps fetchall from asking for rows
+        # that do not exist, instead of catching the error that would also hide real ones.
+        if cursor.description is None:
+            return []
+        return cursor.fetchall()
 
     def run_script(self, name: str, params: Mapping[str, Any] | None = None) -> None:
         """Run every statement of `sql/<name>.sql` in order."""
-        for statement in load_statements(name):
+        for number, statement in enumerate(load_statements(name), start=1):
             self.execute(statement, params)
+            faults.after_statement(name, number)
 
     def fetch_dicts(
         self, sql: str, params: Mapping[str, Any] | None = None
@@ -135,11 +144,32 @@ class WarehouseConnection:
 
     @contextmanager
     def transaction(self) -> Iterator[WarehouseConnection]:
-        """All or nothing: commit on success, roll back on any error."""
+        """All or nothing: commit on success, roll back on any error.
+
+        The error that stopped the block is the one raised, always. When the rollback fails
+        too (the connection was closed or invalidated by DuckDB under the block, or the
+        transaction already ended), its error is a note on the first one, never raised instead:
+        a connection error in its place would also pass a data error off as transient.
+        """
+        faults.point("before_begin")
         self.con.execute("BEGIN TRANSACTION")
+        faults.point("after_begin")
         try:
             yield self
-        except BaseException:
-            self.con.execute("ROLLBACK")
+            faults.point("before_commit")
+        except BaseException as error:
+            self._roll_back(error)
             raise
+        # A failed COMMIT (say, the WAL could not be written) raises here with no transaction
+        # left to roll back: DuckDB has discarded it.
         self.con.execute("COMMIT")
+        faults.point("after_commit")
+
+    def _roll_back(self, cause: BaseException) -> None:
+        """Roll back after `cause`; a rollback that fails is noted on `cause`."""
+        try:
+            self.con.execute("ROLLBACK")
+        except Exception as failure:
+            cause.add_note(
+                f"The rollback after this error failed too: {type(failure).__name__}: {failure}"
+            )

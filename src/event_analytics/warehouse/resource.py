@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from event_analytics.locations import check_warehouse_file
 from event_analytics.settings import (
     DUCKDB_LOCK_TIMEOUT_SECONDS,
     DUCKDB_MEMORY_LIMIT,
@@ -22,11 +22,7 @@ from event_analytics.warehouse.connection import (
     WarehouseConnection,
     connect_duckdb,
 )
-from event_analytics.warehouse.url import (
-    WarehouseConfigError,
-    WarehouseTarget,
-    parse_warehouse_url,
-)
+from event_analytics.warehouse.url import WarehouseTarget, parse_warehouse_url
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -51,19 +47,14 @@ class WarehouseResource(dg.ConfigurableResource):
         self.check_configuration()
 
     def check_configuration(self) -> None:
-        """Raise `WarehouseConfigError` naming `WAREHOUSE_URL` and the fix, or return."""
-        path = self.database_path()
-        folder = path.parent.resolve()
-        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-        if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK):
-            raise WarehouseConfigError(
-                f"{WAREHOUSE_URL.env_var} points at {path}, but {existing or folder} is not a "
-                "writable folder: point it at a DuckDB file in a folder this process can write."
-            )
-        if path.exists() and not path.is_file():
-            raise WarehouseConfigError(
-                f"{WAREHOUSE_URL.env_var} points at {path}, which is not a file."
-            )
+        """Raise `WarehouseConfigError` naming the setting and the fix, or return.
+
+        Each field goes through its setting's parser (the same one check-config uses), then
+        the file's folder must exist and be writable.
+        """
+        DUCKDB_MEMORY_LIMIT.parse(self.memory_limit)
+        DUCKDB_LOCK_TIMEOUT_SECONDS.parse(str(self.lock_timeout_seconds))
+        check_warehouse_file(self.database_path())
 
     @property
     def target(self) -> WarehouseTarget:
@@ -93,9 +84,17 @@ class WarehouseResource(dg.ConfigurableResource):
         connection = WarehouseConnection(con)
         try:
             yield connection
-        finally:
-            connection.unregister_all()
-            con.close()
+        except BaseException as error:
+            # Cleaning up a connection that died under the block fails too: that failure is a
+            # note on the error that ended the block, never raised in its place.
+            try:
+                connection.unregister_all()
+                con.close()
+            except Exception as failure:
+                error.add_note(f"Closing the warehouse connection failed too: {failure}")
+            raise
+        connection.unregister_all()
+        con.close()
 
     def database_path(self) -> Path:
         """The DuckDB file this resource writes."""

@@ -12,16 +12,16 @@ from event_analytics.alerts.tick import run_alert_tick
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     description=(
-        "Alerts once when an ERROR-severity asset check fails for an (asset, check, "
-        "partition) and once when it passes again; WARN failures are only logged. See "
-        "docs/alerts.md."
+        "Alerts once when an ERROR-severity asset check fails for an (asset, check, day) and "
+        "once when it passes again for that day, in any run; WARN failures are only logged. "
+        "See docs/alerts.md."
     ),
 )
 def check_failure_alert_sensor(
     context: dg.SensorEvaluationContext, notifier: Notifier
 ) -> dg.SensorResult:
-    """Alerts once when an ERROR-severity check fails for an (asset, check, partition), and once
-    when that check passes again. WARN-severity failures are logged here, not sent."""
+    """Alerts once when an ERROR-severity check fails for an (asset, check, day), and once when
+    that check passes again for that day. WARN-severity failures are logged here, not sent."""
     scope = AlertScope.of(context.repository_def)
     return run_alert_tick(
         context,

@@ -56,7 +56,14 @@ def raw_events(
         warehouse.connect() as connection,
         connection.transaction(),
     ):
-        report = load_window(connection, landing, days, bounds, progress=context.log.info)
+        report = load_window(
+            connection,
+            landing,
+            days,
+            bounds,
+            progress=context.log.info,
+            memory_limit=warehouse.memory_limit,
+        )
         for name in report.removed_files:
             context.log.warning(f"{name} was loaded before and is gone: its rows were removed")
         sample = connection.fetch_dicts(

@@ -6,6 +6,7 @@ from typing import Any
 
 import dagster as dg
 
+from event_analytics.defs.quality.per_day import DayResult, Evaluations, per_day_evaluations
 from event_analytics.partitions import daily_partitions, window_bounds, window_days
 from event_analytics.policies import DUCKDB_POOL
 from event_analytics.quality.window import per_day
@@ -33,23 +34,21 @@ _FIGURES = ("events", "active_users", "purchases", "revenue")
 _ZERO = {"events": 0, "active_users": 0, "purchases": 0, "revenue": Decimal(0)}
 
 
-def reconcile(
-    days: list[dt.date],
+def differences(
+    day: dt.date,
     summary: dict[dt.date, dict[str, Any]],
     recomputed: dict[dt.date, dict[str, Any]],
 ) -> list[str]:
-    """Human-readable differences between the summary and a recomputation, day by day."""
-    problems = []
-    for day in days:
-        if day not in summary:
-            problems.append(f"{day.isoformat()}: no summary row")
-            continue
-        expected = recomputed.get(day, _ZERO)
-        for figure in _FIGURES:
-            got, want = summary[day][figure], expected[figure]
-            if Decimal(got) != Decimal(want):
-                problems.append(f"{day.isoformat()}: {figure} is {got}, cleaned_events says {want}")
-    return problems
+    """Human-readable differences between the day's summary row and a recomputation."""
+    if day not in summary:
+        return [f"{day.isoformat()}: no summary row"]
+    expected = recomputed.get(day, _ZERO)
+    return [
+        f"{day.isoformat()}: {figure} is {summary[day][figure]}, "
+        f"cleaned_events says {expected[figure]}"
+        for figure in _FIGURES
+        if Decimal(summary[day][figure]) != Decimal(expected[figure])
+    ]
 
 
 RECONCILES = dg.AssetCheckSpec(
@@ -68,18 +67,22 @@ RECONCILES = dg.AssetCheckSpec(
 @dg.multi_asset_check(specs=[RECONCILES], pool=DUCKDB_POOL)
 def daily_summary_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    """Recompute the window's figures from cleaned_events and compare them exactly."""
+) -> Evaluations:
+    """Recompute each day's figures from cleaned_events and compare them exactly."""
     window = context.partition_time_window
     bounds = window_bounds(window)
     with retry_transient_errors(context), warehouse.connect() as connection:
         summary = per_day(connection, _SUMMARY, bounds)
         recomputed = per_day(connection, _RECOMPUTED, bounds)
-    problems = reconcile(window_days(window), summary, recomputed)
-    return dg.AssetCheckResult(
-        check_name=RECONCILES.name,
-        passed=not problems,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description="; ".join(problems[:5]) if problems else "reconciles exactly",
-        metadata={"differences": dg.MetadataValue.json(problems[:50])},
-    )
+    results = []
+    for day in window_days(window):
+        problems = differences(day, summary, recomputed)
+        results.append(
+            DayResult(
+                day=day,
+                passed=not problems,
+                description="; ".join(problems) if problems else "reconciles exactly",
+                metadata={"differences": dg.MetadataValue.json(problems)},
+            )
+        )
+    yield from per_day_evaluations(context, RECONCILES, results)

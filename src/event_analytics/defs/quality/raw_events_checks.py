@@ -5,16 +5,19 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from event_analytics.defs.quality.per_day import DayResult, Evaluations, per_day_evaluations
 from event_analytics.partitions import daily_partitions, window_bounds, window_days
 from event_analytics.policies import DUCKDB_POOL
+from event_analytics.quality import deadline
 from event_analytics.quality.thresholds import (
     RAW_REJECTED_RATIO_MAX,
     RAW_VOLUME_MAX_RATIO,
     RAW_VOLUME_MIN_RATIO,
+    deadline_time,
     ratio,
 )
-from event_analytics.quality.volume import TRAILING_DAYS, judge_volume
-from event_analytics.quality.window import failing_days, per_day
+from event_analytics.quality.volume import TRAILING_DAYS, DayCounts, judge_day_volume, time_of_day
+from event_analytics.quality.window import per_day
 from event_analytics.warehouse import WarehouseResource
 from event_analytics.warehouse.retry import retry_transient_errors
 
@@ -35,8 +38,12 @@ SELECT day, sum(loaded) AS loaded, sum(rejected) AS rejected FROM (
 GROUP BY day
 """
 
+# Whole days, and each day's rows before the current time of day (for today's partial count).
 _ROWS_PER_DAY = """
-SELECT event_date AS day, count(*) AS n
+SELECT event_date AS day,
+       count(*) AS whole,
+       sum(CASE WHEN occurred_at < CAST(event_date AS TIMESTAMP) + $time_of_day THEN 1 ELSE 0 END)
+           AS before
 FROM raw.events
 WHERE occurred_at >= $history_start AND occurred_at < $window_end
 GROUP BY event_date
@@ -61,7 +68,10 @@ VOLUME_BAND = dg.AssetCheckSpec(
     description=(
         "A day's loaded rows stay between RAW_VOLUME_MIN_RATIO (0.5) and RAW_VOLUME_MAX_RATIO "
         "(3.0) times the median of the 7 days before it that have data. A day with a tenth "
-        "of the usual events is an incident, not a success. Passes until 3 days of history."
+        "of the usual events is an incident, not a success. Passes until 3 days of history. "
+        "A day is complete at its deadline (DAILY_SUMMARY_DEADLINE_UTC on the next day); "
+        "until then it is compared with the same hours of the earlier days and fails with "
+        "WARN at most. volume_deadline_schedule judges each day once it is complete."
     ),
 )
 
@@ -69,72 +79,72 @@ VOLUME_BAND = dg.AssetCheckSpec(
 @dg.multi_asset_check(specs=[REJECTED_RATIO, VOLUME_BAND], pool=DUCKDB_POOL)
 def raw_events_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> Iterator[dg.AssetCheckResult]:
-    """Rejected-line ratio and volume band for every day of the partition window."""
+) -> Evaluations:
+    """Rejected-line ratio and volume band, for each day of the partition window."""
     window = context.partition_time_window
     days = window_days(window)
     bounds = window_bounds(window)
-    history_start = bounds["window_start"] - dt.timedelta(days=TRAILING_DAYS)
+    now = deadline.utc_now()
+    cutoff = time_of_day(now)
+    params = {
+        **bounds,
+        "history_start": bounds["window_start"] - dt.timedelta(days=TRAILING_DAYS),
+        "time_of_day": cutoff,
+    }
     with retry_transient_errors(context), warehouse.connect() as connection:
         lines = per_day(connection, _LINES_PER_DAY, bounds)
-        counts = per_day(connection, _ROWS_PER_DAY, {**bounds, "history_start": history_start})
-    yield _rejected_ratio_result(days, lines)
-    yield _volume_result(days, {day: int(row["n"]) for day, row in counts.items()})
+        rows = per_day(connection, _ROWS_PER_DAY, params)
+    yield from per_day_evaluations(context, REJECTED_RATIO, _rejected_ratios(days, lines))
+    counts = DayCounts(
+        whole={day: int(row["whole"]) for day, row in rows.items()},
+        before={day: int(row["before"]) for day, row in rows.items()},
+        time_of_day=cutoff,
+    )
+    yield from per_day_evaluations(context, VOLUME_BAND, _volumes(days, counts, now))
 
 
-def _rejected_ratio_result(
+def _rejected_ratios(
     days: list[dt.date], lines: dict[dt.date, dict[str, int]]
-) -> dg.AssetCheckResult:
+) -> Iterator[DayResult]:
     limit = ratio(RAW_REJECTED_RATIO_MAX)
-    ratios: dict[dt.date, float] = {}
     for day in days:
         loaded = int(lines.get(day, {}).get("loaded", 0))
         rejected = int(lines.get(day, {}).get("rejected", 0))
-        ratios[day] = rejected / (loaded + rejected) if loaded + rejected else 0.0
-    failing = failing_days({day: r <= limit for day, r in ratios.items()})
-    worst = max(ratios.values(), default=0.0)
-    return dg.AssetCheckResult(
-        check_name=REJECTED_RATIO.name,
-        passed=not failing,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=(
-            f"rejected ratio above {limit:.2%} on {', '.join(failing)}"
-            if failing
-            else f"rejected ratio at most {worst:.2%} (limit {limit:.2%})"
-        ),
-        metadata={
-            "rejected_ratio": dg.MetadataValue.float(worst),
-            "threshold": dg.MetadataValue.float(limit),
-            "failing_days": dg.MetadataValue.json(failing),
-        },
-    )
-
-
-def _volume_result(days: list[dt.date], counts: dict[dt.date, int]) -> dg.AssetCheckResult:
-    low, high = ratio(RAW_VOLUME_MIN_RATIO), ratio(RAW_VOLUME_MAX_RATIO)
-    verdicts = {}
-    for day in days:
-        trailing = [
-            counts[d]
-            for d in (day - dt.timedelta(days=i) for i in range(1, TRAILING_DAYS + 1))
-            if counts.get(d)
-        ]
-        verdicts[day] = judge_volume(counts.get(day, 0), trailing, low, high)
-    failing = failing_days({day: v.passed for day, v in verdicts.items()})
-    last = verdicts[days[-1]]
-    return dg.AssetCheckResult(
-        check_name=VOLUME_BAND.name,
-        passed=not failing,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description="; ".join(
-            f"{day.isoformat()}: {v.reason}" for day, v in verdicts.items() if not v.passed
+        share = rejected / (loaded + rejected) if loaded + rejected else 0.0
+        yield DayResult(
+            day=day,
+            passed=share <= limit,
+            description=(
+                f"{rejected} of {loaded + rejected} lines rejected ({share:.2%}, limit {limit:.2%})"
+            ),
+            metadata={
+                "rejected_ratio": dg.MetadataValue.float(share),
+                "rejected_lines": dg.MetadataValue.int(rejected),
+                "lines": dg.MetadataValue.int(loaded + rejected),
+                "threshold": dg.MetadataValue.float(limit),
+            },
         )
-        or last.reason,
-        metadata={
-            "rows": dg.MetadataValue.int(last.rows),
-            "trailing_median": dg.MetadataValue.float(last.baseline or 0.0),
-            "history_days": dg.MetadataValue.int(last.history_days),
-            "band": dg.MetadataValue.text(f"[{low:g}, {high:g}] x median"),
-            "failing_days": dg.MetadataValue.json(failing),
-        },
-    )
+
+
+def _volumes(days: list[dt.date], counts: DayCounts, now: dt.datetime) -> Iterator[DayResult]:
+    low, high = ratio(RAW_VOLUME_MIN_RATIO), ratio(RAW_VOLUME_MAX_RATIO)
+    due_at = deadline_time()
+    for day in days:
+        judged = judge_day_volume(day, counts, now, due_at, low, high)
+        verdict = judged.verdict
+        yield DayResult(
+            day=day,
+            passed=verdict.passed,
+            description=verdict.reason,
+            metadata={
+                "rows": dg.MetadataValue.int(verdict.rows),
+                "trailing_median": dg.MetadataValue.float(verdict.baseline or 0.0),
+                "history_days": dg.MetadataValue.int(verdict.history_days),
+                "band": dg.MetadataValue.text(f"[{low:g}, {high:g}] x median"),
+                "complete": dg.MetadataValue.bool(judged.complete),
+                "compared_until": dg.MetadataValue.text(judged.compared_until),
+                "judged_at": dg.MetadataValue.text(now.isoformat(timespec="seconds")),
+            },
+            # A day still landing is worth a look, never a page.
+            severity=dg.AssetCheckSeverity.ERROR if judged.complete else dg.AssetCheckSeverity.WARN,
+        )
