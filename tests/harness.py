@@ -89,9 +89,19 @@ class Platform:
             return con.execute(sql, params or []).fetchall()
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every platform table, fully sorted, for equality comparisons."""
+        """Every platform table, fully sorted, for equality comparisons. A table no asset has
+        created yet (each asset creates its own) is empty."""
+        existing = {
+            f"{schema}.{name}"
+            for schema, name in self.rows(
+                "SELECT table_schema, table_name FROM information_schema.tables"
+            )
+        }
         # Table names come from the constant TABLES above, never from input.
-        return {t: sorted(self.rows(f"SELECT * FROM {t}"), key=repr) for t in TABLES}  # noqa: S608
+        return {
+            t: sorted(self.rows(f"SELECT * FROM {t}"), key=repr) if t in existing else []  # noqa: S608
+            for t in TABLES
+        }
 
 
 def metadata_of(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:

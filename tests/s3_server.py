@@ -10,10 +10,13 @@ memory and is stopped at the end of the session; each test gets a bucket of its 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,6 +44,7 @@ _ALLOW_ALL = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 # Standard variables boto3 reads that could point a test at a developer's real account.
 AWS_VARIABLES = (
     "AWS_ENDPOINT_URL",
@@ -184,6 +188,15 @@ def _create_administrator(endpoint: str, log: Path) -> S3Server:
     return S3Server(endpoint, key["AccessKeyId"], key["SecretAccessKey"], log)
 
 
+def _die_with_parent() -> None:
+    """In the server's process before it starts: have Linux stop it when pytest's process ends,
+    even when pytest is killed before its fixtures can stop it (a server left behind would
+    hold its port and memory)."""
+    libc = ctypes.util.find_library("c")
+    if libc:
+        ctypes.CDLL(libc).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @contextmanager
 def running_s3() -> Iterator[S3Server]:
     """Start moto's S3 server on 127.0.0.1 with IAM enforced; yield it; stop it."""
@@ -203,6 +216,7 @@ def running_s3() -> Iterator[S3Server]:
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
     try:
         _wait_until_it_answers(endpoint, process, log)

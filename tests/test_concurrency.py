@@ -10,17 +10,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import duckdb
 import pytest
 
 from event_analytics.settings import DUCKDB_LOCK_TIMEOUT_SECONDS
-from event_analytics.warehouse import WarehouseConnection
+from event_analytics.warehouse import faults
 from harness import Platform
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -192,27 +190,16 @@ def test_reader_sees_the_old_partition_until_the_new_one_commits(platform: Platf
     )
 
     half_done, release = threading.Event(), threading.Event()
-    original = WarehouseConnection.run_script
     seen: list[int] = []
 
-    def paused_run_script(
-        self: WarehouseConnection, name: str, params: Mapping[str, Any] | None = None
-    ) -> None:
-        original(self, name, params)
-        if name == "duckdb/raw_events_replace":  # old rows deleted, new ones not yet in
+    def pause(point: str) -> None:
+        # The window's old rows are deleted from the last raw table, new ones not yet in.
+        if point == "after delete raw.landed_files":
             half_done.set()
             release.wait(timeout=60)
 
-    @contextmanager
-    def patched() -> Iterator[None]:
-        WarehouseConnection.run_script = paused_run_script  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            WarehouseConnection.run_script = original  # type: ignore[method-assign]
-
     results: list[bool] = []
-    with patched():
+    with faults.installed(pause):
         writer = threading.Thread(
             target=lambda: results.append(
                 platform.materialize(partition="2025-01-02", assets=["raw_events"]).success
@@ -222,7 +209,7 @@ def test_reader_sees_the_old_partition_until_the_new_one_commits(platform: Platf
         assert half_done.wait(timeout=60)
         # Same process, so DuckDB lets us in (another process is kept out by the lock).
         with platform.resources["warehouse"].connect() as reader:
-            seen.append(reader.execute("SELECT count(*) FROM raw.events")[0][0])
+            seen.append(reader.fetch_dicts("SELECT count(*) AS n FROM raw.events")[0]["n"])
         release.set()
         writer.join(timeout=120)
     assert results == [True]

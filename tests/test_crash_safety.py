@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from event_analytics.warehouse.faults import TRANSACTION_POINTS, statement_point
-from event_analytics.warehouse.sql import load_statements
+from event_analytics.warehouse.faults import TRANSACTION_POINTS
 from harness import PLATFORM_ASSETS, Platform
 
 DAY = "2025-01-02"
@@ -28,20 +27,18 @@ EXTRA = (
     '{"event_id":"new-%d","user_id":"u-new-%d","event_type":"purchase",'
     '"occurred_at":"2025-01-02T12:00:00Z","revenue":3.5}\n'
 )
-# The script whose first statement deletes each asset's window: killed there, the old rows are
-# gone and no new row is in yet.
-REPLACE_SCRIPTS = {
-    "raw_events": "duckdb/raw_events_replace",
-    "cleaned_events": "portable/cleaned_events",
-    "daily_summary": "portable/daily_summary",
+# Where each asset's window has been deleted and no new row is in yet. raw_events replaces
+# three tables: killed after the first delete, or with new events in and their rejected lines
+# and file records not yet.
+AFTER_DELETE = {
+    "raw_events": "after delete raw.events",
+    "cleaned_events": "after delete analytics.cleaned_events",
+    "daily_summary": "after delete analytics.daily_summary",
 }
-AFTER_DELETE = "after_delete"
 CASES = [
     *((asset, point) for asset in PLATFORM_ASSETS for point in TRANSACTION_POINTS),
-    *((asset, AFTER_DELETE) for asset in PLATFORM_ASSETS),
-    # raw_events inserts in several statements: killed with new events in and their rejected
-    # lines and file records not yet.
-    ("raw_events", statement_point("duckdb/raw_events_insert", 1)),
+    *AFTER_DELETE.items(),
+    ("raw_events", "after insert raw.events"),
 ]
 
 pytestmark = pytest.mark.slow
@@ -78,14 +75,6 @@ def _crash(platform: Platform, asset: str, point: str) -> subprocess.CompletedPr
     return completed
 
 
-def _point(asset: str, point: str) -> str:
-    if point != AFTER_DELETE:
-        return point
-    script = REPLACE_SCRIPTS[asset]
-    assert load_statements(script)[0].upper().startswith("DELETE"), script
-    return statement_point(script, 1)
-
-
 @pytest.mark.parametrize(("asset", "point"), CASES)
 def test_killed_write_leaves_old_or_new_and_rerun_matches(
     tmp_path: Path, asset: str, point: str
@@ -101,7 +90,7 @@ def test_killed_write_leaves_old_or_new_and_rerun_matches(
     new = reference.snapshot()
     assert new != old, "the scenario must change the asset's table"
 
-    crashed = _crash(platform, asset, _point(asset, point))
+    crashed = _crash(platform, asset, point)
     assert crashed.returncode == -signal.SIGKILL, crashed.stdout[-2000:] + crashed.stderr[-2000:]
     survived = platform.snapshot()
     expected = new if point == "after_commit" else old

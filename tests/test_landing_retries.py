@@ -104,8 +104,8 @@ class Loads:
 
     def rows(self) -> int:
         with self.disk.warehouse.connect(read_only=True) as connection:
-            [(count,)] = connection.execute("SELECT count(*) FROM raw.events")
-        return int(count)
+            [row] = connection.fetch_dicts("SELECT count(*) AS n FROM raw.events")
+        return int(row["n"])
 
 
 @pytest.fixture
@@ -471,5 +471,5 @@ def _wait_for(home: Path, daemon: subprocess.Popen[bytes], done: Callable[[Runs]
 
 def loads_rows(disk: Disk) -> int:
     with disk.warehouse.connect(read_only=True) as connection:
-        [(count,)] = connection.execute("SELECT count(*) FROM raw.events")
-    return int(count)
+        [row] = connection.fetch_dicts("SELECT count(*) AS n FROM raw.events")
+    return int(row["n"])

@@ -27,7 +27,7 @@ from harness import PLATFORM_ASSETS, Platform, metadata_of
 from network import free_loopback_port
 from s3_server import S3Bucket
 
-# Starts moto's server and loads through real HTTP: about 20 s in all on 2 cores.
+# Starts moto's server and loads through real HTTP: about half a minute in all on 2 cores.
 pytestmark = pytest.mark.slow
 
 LINE = '{"event_id":"%s","user_id":"u1","event_type":"page_view","occurred_at":"%sT10:00:00Z"}\n'
@@ -338,11 +338,22 @@ def test_an_endpoint_nobody_answers_is_an_error_naming_the_variables(
     s3: S3Bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     endpoint = f"http://127.0.0.1:{free_loopback_port()}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    # A password in the endpoint's URL is shown as little as the keys are.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint.replace("//", "//proxy:Pr0xy-pw-0451@"))
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # one try: no need to wait for backoff here
     message = _refusal(s3.url("zone"))
-    _assert_clean(message, s3.server.secret_access_key)
+    _assert_clean(message, s3.server.secret_access_key, "Pr0xy-pw-0451")
     assert "cannot reach" in message and endpoint in message and "AWS_ENDPOINT_URL" in message
+
+
+@pytest.mark.parametrize("endpoint", ["127.0.0.1:9000", "http://user:Pr0xy-pw-0451@bad host/"])
+def test_an_endpoint_that_is_not_a_url_is_an_error_naming_the_variable(
+    s3: S3Bucket, monkeypatch: pytest.MonkeyPatch, endpoint: str
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    message = _refusal(s3.url("zone"))
+    _assert_clean(message, s3.server.secret_access_key, "Pr0xy-pw-0451")
+    assert "AWS_ENDPOINT_URL must be an http:// or https:// URL" in message
 
 
 def _requests_sent(storage: S3Storage) -> list[str]:

@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from event_analytics.warehouse import WarehouseConnection, WarehouseResource
+from event_analytics.warehouse import Warehouse, WarehouseResource
 from event_analytics.warehouse import retry as retry_module
 from harness import Platform
 
@@ -31,7 +31,7 @@ class FlakyWarehouse(WarehouseResource):
     error: str
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[WarehouseConnection]:
+    def connect(self, read_only: bool = False) -> Iterator[Warehouse]:
         counter = Path(self.failures_file)
         remaining = int(counter.read_text())
         if remaining > 0:

@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 
 from event_analytics.ingest import load_window
 from event_analytics.landing import LandingZoneResource
-from event_analytics.warehouse import WarehouseResource
+from event_analytics.warehouse import DayWindow, WarehouseResource
 from reference_model import MAX_NESTING, read_day
 
 DAY = dt.date(2025, 1, 1)
-BOUNDS = {"window_start": dt.datetime(2025, 1, 1), "window_end": dt.datetime(2025, 1, 2)}
+WINDOW = DayWindow.of_days(DAY)
 FILE_NAME = "batch.jsonl"
 
 # Keep the file under ~40 s on two cores: each example is one load of up to ~40 lines.
@@ -96,14 +96,14 @@ def sql_verdicts(loader: Loader, content: bytes) -> tuple[Verdicts, int, int]:
     """Per line number: `("rejected", reason)` or `("loaded", fields...)`; lines read; blanks."""
     loader.write(content)
     with loader.warehouse.connect() as connection, connection.transaction():
-        report = load_window(connection, loader.landing, [DAY], BOUNDS)
-        rejected = connection.execute("SELECT line_number, reason FROM raw.rejected_events")
-        loaded = connection.execute(
+        report = load_window(connection, loader.landing, WINDOW)
+        rejected = connection.fetch_dicts("SELECT line_number, reason FROM raw.rejected_events")
+        loaded = connection.fetch_dicts(
             "SELECT source_line, event_id, user_id, event_type, occurred_at, revenue, "
             "properties, extra FROM raw.events"
         )
-    verdicts: Verdicts = {number: ("rejected", reason) for number, reason in rejected}
-    for number, *fields, properties, extra in loaded:
+    verdicts: Verdicts = {row["line_number"]: ("rejected", row["reason"]) for row in rejected}
+    for number, *fields, properties, extra in (tuple(row.values()) for row in loaded):
         assert number not in verdicts, f"line {number} both loaded and rejected"
         verdicts[number] = ("loaded", *fields, _stored_json(properties), _stored_json(extra))
     assert report.balanced

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -19,8 +20,17 @@ from event_analytics.warehouse import (
     is_transient,
     parse_warehouse_url,
 )
-from event_analytics.warehouse.connection import RetryPolicy, connect_duckdb
-from event_analytics.warehouse.sql import load_statements
+from event_analytics.warehouse.backend import Warehouse
+from event_analytics.warehouse.duckdb_backend import DuckDBWarehouse, RetryPolicy, connect_duckdb
+from event_analytics.warehouse.sql import query
+from event_analytics.warehouse.tables import CLEANED_EVENTS, DAILY_SUMMARY
+from event_analytics.warehouse.window import DayWindow
+
+
+def duck(session: Warehouse) -> DuckDBWarehouse:
+    """The DuckDB session behind the seam, for tests of DuckDB's own behaviour."""
+    assert isinstance(session, DuckDBWarehouse)
+    return session
 
 
 @pytest.mark.parametrize(
@@ -62,8 +72,8 @@ def test_parameters_are_bound_not_formatted(tmp_path: Path) -> None:
     with warehouse.connect() as connection, connection.transaction():
         connection.execute("CREATE TABLE t (v VARCHAR)")
         connection.execute("INSERT INTO t VALUES ($v)", {"v": hostile})
-    frame = warehouse.query("SELECT v FROM t WHERE v = $v", {"v": hostile})
-    assert frame["v"].tolist() == [hostile]
+    rows = warehouse.query("SELECT v FROM t WHERE v = $v", {"v": hostile})
+    assert rows == [{"v": hostile}]
 
 
 def test_missing_parameter_is_an_error_not_a_null(tmp_path: Path) -> None:
@@ -83,7 +93,7 @@ def test_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
     ):
         connection.execute("INSERT INTO t VALUES (1)")
         connection.execute("INSERT INTO t VALUES ('not a number')")
-    assert warehouse.query("SELECT count(*) AS n FROM t")["n"].tolist() == [0]
+    assert warehouse.query("SELECT count(*) AS n FROM t") == [{"n": 0}]
 
 
 _HOLD_LOCK = """
@@ -171,23 +181,26 @@ def test_an_error_raised_while_fetching_is_not_taken_for_no_rows(tmp_path: Path)
     warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
     with warehouse.connect() as connection:
         # The scenario holds: the statement starts without error and fails on fetch.
-        started = connection.con.execute(_FAILS_WHILE_FETCHING)
+        started = duck(connection).con.execute(_FAILS_WHILE_FETCHING)
         with pytest.raises(duckdb.InvalidInputException, match="row 100000 is bad"):
             started.fetchall()
         with pytest.raises(duckdb.InvalidInputException, match="row 100000 is bad"):
             connection.execute(_FAILS_WHILE_FETCHING)
+        with pytest.raises(duckdb.InvalidInputException, match="row 100000 is bad"):
+            connection.fetch_dicts(_FAILS_WHILE_FETCHING)
 
 
 def test_statements_without_rows_give_no_rows_and_queries_their_rows(tmp_path: Path) -> None:
     warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
     with warehouse.connect() as connection:
-        assert connection.execute("CREATE TABLE t (v INTEGER)") == []
-        with connection.transaction():
-            assert connection.execute("SET TimeZone = 'UTC'") == []
-            assert connection.execute("INSERT INTO t VALUES (1), (2)") == [(2,)]  # a count
-            assert connection.execute("DELETE FROM t WHERE v = 1") == [(1,)]
-        assert connection.execute("SELECT v FROM t") == [(2,)]
-        assert connection.execute("SELECT v FROM t WHERE v > 5") == []
+        session = duck(connection)
+        assert session.rows("CREATE TABLE t (v INTEGER)") == []
+        with session.transaction():
+            assert session.rows("SET TimeZone = 'UTC'") == []
+            assert session.rows("INSERT INTO t VALUES (1), (2)") == [(2,)]  # a count
+            assert session.rows("DELETE FROM t WHERE v = 1") == [(1,)]
+        assert session.rows("SELECT v FROM t") == [(2,)]
+        assert session.fetch_dicts("SELECT v FROM t WHERE v > 5") == []
 
 
 def test_a_failed_rollback_never_replaces_the_error_that_caused_it(tmp_path: Path) -> None:
@@ -213,7 +226,7 @@ def test_a_data_error_on_a_lost_connection_stays_a_data_error(tmp_path: Path) ->
         connection.transaction(),
     ):
         connection.execute("CREATE TABLE t (v INTEGER)")
-        connection.con.close()
+        duck(connection).con.close()
         raise LostLinesError("3 lines read but 2 loaded + 0 rejected")
     assert not is_transient(raised.value)
     notes = " ".join(getattr(raised.value, "__notes__", []))
@@ -223,12 +236,16 @@ def test_a_data_error_on_a_lost_connection_stays_a_data_error(tmp_path: Path) ->
 def test_closing_a_dead_connection_never_replaces_the_error_that_ended_the_block(
     tmp_path: Path,
 ) -> None:
-    """`connect()` cleans up (unregisters Arrow views, closes) after any block; when the
-    connection died under the block, that cleanup fails too and is noted, not raised."""
+    """`connect()` closes the session after any block; when the connection died under the
+    block in a way that makes closing fail too, that failure is noted, not raised."""
     warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+
+    def close_fails() -> None:
+        raise duckdb.ConnectionException("Connection already closed!")
+
     with pytest.raises(LostLinesError) as raised, warehouse.connect() as connection:
-        connection.register_arrow("batch", pa.table({"v": [1, 2]}))
-        connection.con.close()
+        duck(connection).con.register("batch", pa.table({"v": [1, 2]}))
+        duck(connection).close = close_fails  # type: ignore[method-assign]
         raise LostLinesError("3 lines read but 2 loaded + 0 rejected")
     notes = " ".join(getattr(raised.value, "__notes__", []))
     assert "Closing the warehouse connection failed too" in notes
@@ -237,19 +254,22 @@ def test_closing_a_dead_connection_never_replaces_the_error_that_ended_the_block
 # --- fault points (the crash tests kill the process at them) ------------------------------------
 
 
-def test_fault_points_mark_the_transaction_and_every_statement_in_order(tmp_path: Path) -> None:
+def test_fault_points_mark_the_transaction_and_every_write_in_order(tmp_path: Path) -> None:
     warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
     reached: list[str] = []
-    with faults.installed(reached.append), warehouse.connect() as connection:
-        with connection.transaction():
-            connection.run_script("duckdb/schema")
-        with pytest.raises(duckdb.CatalogException), connection.transaction():
-            connection.execute("SELECT * FROM no_such_table")
-    statements = range(1, len(load_statements("duckdb/schema")) + 1)
+    with warehouse.connect() as connection:
+        connection.create_tables(CLEANED_EVENTS, DAILY_SUMMARY)
+        with faults.installed(reached.append):
+            with connection.transaction():
+                window = DayWindow.of_days(dt.date(2025, 1, 1))
+                connection.replace_window(DAILY_SUMMARY, query("daily_summary"), window)
+            with pytest.raises(duckdb.CatalogException), connection.transaction():
+                connection.execute("SELECT * FROM no_such_table")
     assert reached == [
         "before_begin",
         "after_begin",
-        *(faults.statement_point("duckdb/schema", n) for n in statements),
+        "after delete analytics.daily_summary",
+        "after insert analytics.daily_summary",
         "before_commit",
         "after_commit",
         # the failed transaction never reaches its commit
@@ -273,7 +293,7 @@ def test_an_error_at_a_fault_point_before_commit_rolls_back(tmp_path: Path) -> N
             connection.transaction(),
         ):
             connection.execute("INSERT INTO t VALUES (1)")
-        assert connection.execute("SELECT count(*) FROM t") == [(0,)]
+        assert connection.fetch_dicts("SELECT count(*) AS n FROM t") == [{"n": 0}]
         with connection.transaction():  # the connection is usable: nothing was left open
             connection.execute("INSERT INTO t VALUES (2)")
-    assert warehouse.query("SELECT v FROM t")["v"].tolist() == [2]
+    assert warehouse.query("SELECT v FROM t") == [{"v": 2}]

@@ -12,6 +12,7 @@ import datetime as dt
 import dagster as dg
 
 from event_analytics.settings import EVENTS_START_DATE
+from event_analytics.warehouse.window import DayWindow
 
 # Read once, when the code location loads: a bad EVENTS_START_DATE stops it from loading.
 daily_partitions = dg.DailyPartitionsDefinition(
@@ -32,3 +33,10 @@ def window_bounds(window: dg.TimeWindow) -> dict[str, dt.datetime]:
         "window_start": window.start.astimezone(dt.UTC).replace(tzinfo=None),
         "window_end": window.end.astimezone(dt.UTC).replace(tzinfo=None),
     }
+
+
+def day_window(window: dg.TimeWindow) -> DayWindow:
+    """A run's partition window (one day, or a range in a single-run backfill) as the days the
+    warehouse replaces. Never `context.partition_key`: range runs have none."""
+    start, end = window.start.astimezone(dt.UTC), window.end.astimezone(dt.UTC)
+    return DayWindow(start.date(), end.date())

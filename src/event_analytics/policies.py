@@ -9,10 +9,35 @@ from datetime import timedelta
 
 import dagster as dg
 
+from event_analytics.settings import WAREHOUSE_URL, SettingError
+
 # Every asset that writes the DuckDB file runs in this pool. The instance config
 # (dagster_home/dagster.yaml) limits each pool to one slot, so DuckDB's single-writer lock
 # is never contended by the platform itself.
 DUCKDB_POOL = "duckdb"
+
+
+def warehouse_pool(backend: str) -> str | None:
+    """The pool the warehouse's writers share: one slot on DuckDB, whose file takes one writing
+    process; none on a server, where runs of different days proceed in parallel and runs of
+    the same day take turns on the server's own locks (`Warehouse.lock_window`)."""
+    return DUCKDB_POOL if backend == "duckdb" else None
+
+
+def _configured_backend() -> str:
+    """The backend `WAREHOUSE_URL` names. A value that does not parse still loads the code
+    location (so the UI can show the problem): the warehouse resource refuses it, with the
+    fix, before any step runs."""
+    try:
+        return WAREHOUSE_URL.value().backend
+    except SettingError:
+        return "duckdb"
+
+
+# Read when the code location loads: the backend decides the pool.
+WAREHOUSE_BACKEND = _configured_backend()
+WAREHOUSE_POOL = warehouse_pool(WAREHOUSE_BACKEND)
+WAREHOUSE_KINDS = {WAREHOUSE_BACKEND, "sql"}
 
 # The guide's 60-minute SLA, in today's API: a critical asset not materialized within the last
 # hour is DEGRADED; after 45 minutes it WARNs first so someone can act before the breach.

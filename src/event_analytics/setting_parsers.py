@@ -246,9 +246,9 @@ def landing_root(raw: str) -> Path:
 
 # --- S3 landing zones -------------------------------------------------------------------------
 
-# AWS's rules for bucket names: 3 to 63 lower-case letters, digits, dots and hyphens, starting
-# and ending with a letter or digit (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
-# bucketnamingrules.html); the S3-compatible servers follow them too.
+# AWS's "bucket naming rules": 3 to 63 lower-case letters, digits, dots and hyphens, starting
+# and ending with a letter or digit, no "..", not an IP address. S3-compatible servers follow
+# them too, so a typo is caught here rather than as a request S3 cannot route.
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IPV4 = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")

@@ -16,8 +16,9 @@ When each setting is checked:
 - every other setting is checked when the code location loads (`defs/resources.py`), so a bad
   threshold stops the platform before any run starts, with one message per problem.
 
-Not settings of the platform: `DAGSTER_HOME` (Dagster's own) and the `EVENT_ANALYTICS_DUCKDB_*`
-variables the platform sets for dbt's subprocess (`event_analytics.dbt.environment`).
+Not settings of the platform: `DAGSTER_HOME` (Dagster's own), the `EVENT_ANALYTICS_DUCKDB_*`
+variables the platform sets for dbt's subprocess (`event_analytics.dbt.environment`), and the
+standard `AWS_*` variables boto3 reads itself for an `s3://` landing zone.
 """
 
 from __future__ import annotations

@@ -96,8 +96,10 @@ class S3Storage:
     def client(self) -> Any:
         """One S3 client per storage: boto3 resolves the AWS variables when it is made."""
         if self._client is None:
-            with self._explained():
+            try:
                 self._client = boto3.session.Session().client("s3", config=_client_config())
+            except (BotoCoreError, ValueError) as error:
+                raise LandingZoneConfigError(self._cannot_make_client(error)) from None
         return self._client
 
     def check(self) -> None:
@@ -215,6 +217,16 @@ class S3Storage:
                 "AWS_DEFAULT_REGION) to the bucket's region."
             )
         return None
+
+    def _cannot_make_client(self, error: BotoCoreError | ValueError) -> str:
+        known = self._explain(error) if isinstance(error, BotoCoreError) else None
+        # botocore's own message quotes the endpoint, which may hold a user and password.
+        return known or (
+            f"{self._where()}, but boto3 cannot make an S3 client from the AWS variables "
+            f"({type(error).__name__}): AWS_ENDPOINT_URL must be an http:// or https:// URL "
+            "(host and port, e.g. http://127.0.0.1:9000) and AWS_REGION a region name such as "
+            "eu-west-1; unset them for AWS's defaults."
+        )
 
     def _unexplained(self, error: BotoCoreError | ClientError) -> str:
         if isinstance(error, ClientError):

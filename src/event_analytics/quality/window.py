@@ -6,18 +6,18 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from event_analytics.warehouse import WarehouseConnection
+from event_analytics.warehouse import Warehouse
 
 
 def per_day(
-    connection: WarehouseConnection, sql: str, params: dict[str, Any], day_column: str = "day"
+    connection: Warehouse, sql: str, params: dict[str, Any], day_column: str = "day"
 ) -> dict[dt.date, dict[str, Any]]:
     """Rows of a grouped query (one row per day) keyed by their day column."""
     return {row.pop(day_column): row for row in connection.fetch_dicts(sql, params)}
 
 
 def rows_by_day(
-    connection: WarehouseConnection, sql: str, params: dict[str, Any], day_column: str = "day"
+    connection: Warehouse, sql: str, params: dict[str, Any], day_column: str = "day"
 ) -> dict[dt.date, list[dict[str, Any]]]:
     """Rows of a query (any number per day) grouped by their day column, in query order."""
     grouped: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)

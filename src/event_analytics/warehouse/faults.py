@@ -1,16 +1,17 @@
 """Named points of the warehouse write path, where the crash tests stop a process for real.
 
-The production code marks each moment that matters to crash safety (`point("before_commit")`)
-and each statement of a SQL script (`after_statement("portable/cleaned_events", 1)`). Nothing
+The production code marks each moment that matters to crash safety (`point("before_commit")`,
+`point("after delete raw.events")`). Nothing
 happens there unless a handler is installed in this process by `install`: no environment
 variable or setting can turn it on, so no deployment can be killed by accident, and an unset
 point costs one `None` check.
 
 Points, in the order a write reaches them:
 
-- `before_begin`, `after_begin`: around `BEGIN TRANSACTION` (`WarehouseConnection.transaction`)
-- `after <script> #<n>`: statement `n` (from 1) of `sql/<script>.sql` has run (`run_script`)
-- `before_commit`, `after_commit`: around `COMMIT`
+- `before_begin`, `after_begin`: around the start of `Warehouse.transaction()`
+- `after delete <table>`: a window's rows are deleted (`Warehouse.delete_window`)
+- `after insert <table>`: rows are inserted (`Warehouse.insert_query`, `Warehouse.append`)
+- `before_commit`, `after_commit`: around the commit
 """
 
 from __future__ import annotations
@@ -29,17 +30,6 @@ def point(name: str) -> None:
     """The write has reached `name`: tell the installed handler, if there is one."""
     if _handler is not None:
         _handler(name)
-
-
-def after_statement(script: str, number: int) -> None:
-    """Statement `number` (from 1) of `sql/<script>.sql` has run."""
-    if _handler is not None:  # the name is built only when someone listens
-        _handler(statement_point(script, number))
-
-
-def statement_point(script: str, number: int) -> str:
-    """The name of the point after statement `number` (from 1) of `sql/<script>.sql`."""
-    return f"after {script} #{number}"
 
 
 def install(handler: Handler | None) -> None:

@@ -1,4 +1,4 @@
-"""The warehouse as a Dagster resource: where every asset's SQL runs."""
+"""The warehouse as a Dagster resource: which backend `WAREHOUSE_URL` names, and sessions on it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 from pydantic import Field
 
 from event_analytics.locations import check_warehouse_file
@@ -17,20 +16,18 @@ from event_analytics.settings import (
     DUCKDB_MEMORY_LIMIT,
     WAREHOUSE_URL,
 )
-from event_analytics.warehouse.connection import (
-    RetryPolicy,
-    WarehouseConnection,
-    connect_duckdb,
-)
+from event_analytics.warehouse.backend import Warehouse
+from event_analytics.warehouse.duckdb_backend import DuckDBWarehouse, RetryPolicy, connect_duckdb
 from event_analytics.warehouse.url import WarehouseTarget, parse_warehouse_url
 
 
 class WarehouseResource(dg.ConfigurableResource):
     """The analytical warehouse. Assets send it SQL; data never leaves it in bulk.
 
-    `url` comes from `WAREHOUSE_URL` (default: a DuckDB file under `data/`). DuckDB allows one
-    writing process per file, so every asset that writes through this resource runs in the
-    `duckdb` concurrency pool, limited to one in the project's instance config.
+    `url` comes from `WAREHOUSE_URL` (default: a DuckDB file under `data/`) and names the
+    backend. `connect()` opens a session (`Warehouse`) on it: the seam every asset and check
+    goes through. DuckDB allows one writing process per file, so on DuckDB every asset that
+    writes runs in the `duckdb` concurrency pool, limited to one in the instance config.
     """
 
     url: str = Field(default=WAREHOUSE_URL.default, description=WAREHOUSE_URL.description)
@@ -62,46 +59,44 @@ class WarehouseResource(dg.ConfigurableResource):
         return parse_warehouse_url(self.url)
 
     @property
-    def dialect(self) -> str:
-        """The SQL dialect of the backend (folders under `sql/` are named for it)."""
+    def backend(self) -> str:
+        """The backend's name, as the URL's scheme spells it (`duckdb`, ...)."""
         return self.target.backend
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[WarehouseConnection]:
-        """An open connection, closed on exit; waits out locks held by other processes."""
+    def connect(self, read_only: bool = False) -> Iterator[Warehouse]:
+        """A session, closed on exit; on DuckDB it waits out locks held by other processes."""
         log = dg.get_dagster_logger()
 
         def on_wait(error: BaseException, delay: float) -> None:
             log.warning(f"Warehouse file is locked by another process; retrying in {delay:.2f}s")
 
-        con = connect_duckdb(
-            self.database_path(),
-            RetryPolicy(timeout_seconds=self.lock_timeout_seconds),
-            on_wait=on_wait,
-            read_only=read_only,
-            memory_limit=self.memory_limit,
+        warehouse = DuckDBWarehouse(
+            connect_duckdb(
+                self.database_path(),
+                RetryPolicy(timeout_seconds=self.lock_timeout_seconds),
+                on_wait=on_wait,
+                read_only=read_only,
+                memory_limit=self.memory_limit,
+            )
         )
-        connection = WarehouseConnection(con)
         try:
-            yield connection
+            yield warehouse
         except BaseException as error:
-            # Cleaning up a connection that died under the block fails too: that failure is a
+            # Closing a connection that died under the block fails too: that failure is a
             # note on the error that ended the block, never raised in its place.
             try:
-                connection.unregister_all()
-                con.close()
+                warehouse.close()
             except Exception as failure:
                 error.add_note(f"Closing the warehouse connection failed too: {failure}")
             raise
-        connection.unregister_all()
-        con.close()
+        warehouse.close()
 
     def database_path(self) -> Path:
         """The DuckDB file this resource writes."""
         return self.target.path
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """A small result as a DataFrame, for previews and checks (never whole partitions)."""
-        with self.connect() as connection:
-            rows = connection.fetch_dicts(sql, params)
-        return pd.DataFrame.from_records(rows)
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """A small result as dictionaries, for previews and checks (never whole partitions)."""
+        with self.connect() as warehouse:
+            return warehouse.fetch_dicts(sql, params)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import dagster as dg
 
-from event_analytics.warehouse.connection import is_transient
+from event_analytics.warehouse.errors import is_transient
 
 MAX_RETRIES = 3
 BASE_DELAY_SECONDS = 2.0

@@ -7,8 +7,13 @@ window of days atomically. Assets name a table; they never write DDL or know its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
+
+# Table and column names are written into SQL text (identifiers cannot be bound): only names
+# of this shape exist, which every engine takes unquoted.
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 class Kind(Enum):
@@ -39,6 +44,13 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     partition_column: str
+
+    def __post_init__(self) -> None:
+        for name in (self.schema, self.name, *self.column_names):
+            if not _IDENTIFIER.match(name):
+                raise ValueError(f"not a plain SQL identifier: {name!r}")
+        if self.partition_column not in self.column_names:
+            raise ValueError(f"{self.qualified} has no column {self.partition_column!r}")
 
     @property
     def qualified(self) -> str:

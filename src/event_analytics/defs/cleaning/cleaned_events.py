@@ -3,10 +3,17 @@
 import dagster as dg
 
 from event_analytics.metadata import column_schema, preview
-from event_analytics.partitions import daily_partitions, window_bounds
-from event_analytics.policies import DUCKDB_POOL, FOLLOW_UPSTREAM, SINGLE_RUN_BACKFILL
+from event_analytics.partitions import daily_partitions, day_window
+from event_analytics.policies import (
+    FOLLOW_UPSTREAM,
+    SINGLE_RUN_BACKFILL,
+    WAREHOUSE_KINDS,
+    WAREHOUSE_POOL,
+)
 from event_analytics.warehouse import WarehouseResource
 from event_analytics.warehouse.retry import retry_transient_errors
+from event_analytics.warehouse.sql import query
+from event_analytics.warehouse.tables import CLEANED_EVENTS
 
 CLEANED_EVENTS_COLUMNS = column_schema(
     [
@@ -26,12 +33,12 @@ CLEANED_EVENTS_COLUMNS = column_schema(
 _WINDOW_FIGURES = """
 SELECT count(*) AS rows_kept,
        (SELECT count(*) FROM raw.events
-         WHERE occurred_at >= $window_start AND occurred_at < $window_end) AS rows_in,
+         WHERE event_date >= $first_day AND event_date < $end_day) AS rows_in,
        (SELECT count(*) FROM raw.events
-         WHERE occurred_at >= $window_start AND occurred_at < $window_end
+         WHERE event_date >= $first_day AND event_date < $end_day
            AND user_id IS NULL) AS rows_without_user
 FROM analytics.cleaned_events
-WHERE occurred_at >= $window_start AND occurred_at < $window_end
+WHERE event_date >= $first_day AND event_date < $end_day
 """
 
 
@@ -39,10 +46,10 @@ WHERE occurred_at >= $window_start AND occurred_at < $window_end
     partitions_def=daily_partitions,
     backfill_policy=SINGLE_RUN_BACKFILL,
     automation_condition=FOLLOW_UPSTREAM,
-    pool=DUCKDB_POOL,
+    pool=WAREHOUSE_POOL,
     deps=["raw_events"],
     group_name="events",
-    kinds={"duckdb", "sql"},
+    kinds=WAREHOUSE_KINDS,
     metadata={
         "dagster/table_name": "analytics.cleaned_events",
         "dagster/column_schema": CLEANED_EVENTS_COLUMNS,
@@ -58,21 +65,22 @@ def cleaned_events(
     `event_id` within the day are collapsed to the earliest copy (ties go to the earliest
     file and line, so the result never depends on scan order).
     """
-    bounds = window_bounds(context.partition_time_window)
+    window = day_window(context.partition_time_window)
+    days = {"first_day": window.first, "end_day": window.end}
     with (
         retry_transient_errors(context),
-        warehouse.connect() as connection,
-        connection.transaction(),
+        warehouse.connect() as session,
+        session.transaction(),
     ):
-        connection.run_script("duckdb/schema")
-        connection.run_script("portable/cleaned_events", bounds)
-        figures = connection.fetch_dicts(_WINDOW_FIGURES, bounds)[0]
-        sample = connection.fetch_dicts(
+        session.create_tables(CLEANED_EVENTS)
+        session.replace_window(CLEANED_EVENTS, query("cleaned_events"), window)
+        figures = session.fetch_dicts(_WINDOW_FIGURES, days)[0]
+        sample = session.fetch_dicts(
             "SELECT event_id, user_id, event_type, occurred_at, revenue "
             "FROM analytics.cleaned_events "
-            "WHERE occurred_at >= $window_start AND occurred_at < $window_end "
+            "WHERE event_date >= $first_day AND event_date < $end_day "
             "ORDER BY occurred_at, event_id LIMIT 10",
-            bounds,
+            days,
         )
     kept, rows_in, no_user = figures["rows_kept"], figures["rows_in"], figures["rows_without_user"]
     return dg.MaterializeResult(

@@ -5,8 +5,13 @@ import dagster as dg
 from event_analytics.ingest import load_window
 from event_analytics.landing import LANDING_DIGESTS, LandingZoneResource
 from event_analytics.metadata import column_schema, preview
-from event_analytics.partitions import daily_partitions, window_bounds, window_days
-from event_analytics.policies import CRITICAL_FRESHNESS, DUCKDB_POOL, SINGLE_RUN_BACKFILL
+from event_analytics.partitions import daily_partitions, day_window
+from event_analytics.policies import (
+    CRITICAL_FRESHNESS,
+    SINGLE_RUN_BACKFILL,
+    WAREHOUSE_KINDS,
+    WAREHOUSE_POOL,
+)
 from event_analytics.warehouse import WarehouseResource
 from event_analytics.warehouse.retry import retry_transient_errors
 
@@ -30,9 +35,9 @@ RAW_EVENTS_COLUMNS = column_schema(
     partitions_def=daily_partitions,
     backfill_policy=SINGLE_RUN_BACKFILL,
     freshness_policy=CRITICAL_FRESHNESS,
-    pool=DUCKDB_POOL,
+    pool=WAREHOUSE_POOL,
     group_name="events",
-    kinds={"duckdb", "sql"},
+    kinds=WAREHOUSE_KINDS,
     metadata={"dagster/table_name": "raw.events", "dagster/column_schema": RAW_EVENTS_COLUMNS},
 )
 def raw_events(
@@ -48,36 +53,33 @@ def raw_events(
     transaction. Lines read = rows loaded + rows rejected, always. Duplicates and events
     without a user are still here; `cleaned_events` removes them.
     """
-    window = context.partition_time_window
-    days = window_days(window)
-    bounds = window_bounds(window)
+    window = day_window(context.partition_time_window)
+    days = {"first_day": window.first, "end_day": window.end}
     with (
         retry_transient_errors(context),
-        warehouse.connect() as connection,
-        connection.transaction(),
+        warehouse.connect() as session,
+        session.transaction(),
     ):
         report = load_window(
-            connection,
+            session,
             landing,
-            days,
-            bounds,
+            window,
             progress=context.log.info,
             memory_limit=warehouse.memory_limit,
         )
         for name in report.removed_files:
             context.log.warning(f"{name} was loaded before and is gone: its rows were removed")
-        sample = connection.fetch_dicts(
+        sample = session.fetch_dicts(
             "SELECT event_id, user_id, event_type, occurred_at, revenue FROM raw.events "
-            "WHERE occurred_at >= $window_start AND occurred_at < $window_end "
+            "WHERE event_date >= $first_day AND event_date < $end_day "
             "ORDER BY occurred_at, event_id LIMIT 10",
-            bounds,
+            days,
         )
-        rejected = connection.fetch_dicts(
+        rejected = session.fetch_dicts(
             "SELECT source_file, line_number, reason, detail FROM raw.rejected_events "
-            "WHERE partition_date >= CAST($window_start AS DATE) "
-            "AND partition_date < CAST($window_end AS DATE) "
+            "WHERE partition_date >= $first_day AND partition_date < $end_day "
             "ORDER BY source_file, line_number LIMIT 10",
-            bounds,
+            days,
         )
     return dg.MaterializeResult(
         metadata={

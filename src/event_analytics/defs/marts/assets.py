@@ -22,7 +22,7 @@ from event_analytics.dbt.project import manifest_path, marts_project
 from event_analytics.dbt.translator import DAILY_MODELS, MartsTranslator
 from event_analytics.dbt.window import build_args
 from event_analytics.partitions import daily_partitions
-from event_analytics.policies import DUCKDB_POOL, SINGLE_RUN_BACKFILL
+from event_analytics.policies import SINGLE_RUN_BACKFILL, WAREHOUSE_POOL
 from event_analytics.warehouse import WarehouseResource
 
 MANIFEST = manifest_path()
@@ -54,7 +54,7 @@ def _run_dbt(
     partitions_def=daily_partitions,
     backfill_policy=SINGLE_RUN_BACKFILL,
     dagster_dbt_translator=TRANSLATOR,
-    pool=DUCKDB_POOL,
+    pool=WAREHOUSE_POOL,
 )
 def daily_marts(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
@@ -69,7 +69,7 @@ def daily_marts(
     exclude=DAILY_MODELS,
     name="history_marts",
     dagster_dbt_translator=TRANSLATOR,
-    pool=DUCKDB_POOL,
+    pool=WAREHOUSE_POOL,
 )
 def history_marts(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource

@@ -6,8 +6,8 @@ from typing import Any
 import dagster as dg
 
 from event_analytics.defs.quality.per_day import DayResult, Evaluations, per_day_evaluations
-from event_analytics.partitions import daily_partitions, window_bounds, window_days
-from event_analytics.policies import DUCKDB_POOL
+from event_analytics.partitions import daily_partitions, day_window, window_days
+from event_analytics.policies import WAREHOUSE_POOL
 from event_analytics.quality.window import rows_by_day
 from event_analytics.warehouse import WarehouseResource
 from event_analytics.warehouse.retry import retry_transient_errors
@@ -79,7 +79,7 @@ SPECS = [
 ]
 
 
-@dg.multi_asset_check(specs=SPECS, pool=DUCKDB_POOL)
+@dg.multi_asset_check(specs=SPECS, pool=WAREHOUSE_POOL)
 def cleaned_events_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Evaluations:
@@ -88,7 +88,7 @@ def cleaned_events_checks(
     days = window_days(window)
     with retry_transient_errors(context), warehouse.connect() as connection:
         offenders = {
-            name: rows_by_day(connection, sql, window_bounds(window))
+            name: rows_by_day(connection, sql, day_window(window).params())
             for name, (_, sql) in _RULES.items()
         }
     for spec in SPECS:

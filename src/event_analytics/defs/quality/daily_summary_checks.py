@@ -7,8 +7,8 @@ from typing import Any
 import dagster as dg
 
 from event_analytics.defs.quality.per_day import DayResult, Evaluations, per_day_evaluations
-from event_analytics.partitions import daily_partitions, window_bounds, window_days
-from event_analytics.policies import DUCKDB_POOL
+from event_analytics.partitions import daily_partitions, day_window, window_days
+from event_analytics.policies import WAREHOUSE_POOL
 from event_analytics.quality.window import per_day
 from event_analytics.warehouse import WarehouseResource
 from event_analytics.warehouse.retry import retry_transient_errors
@@ -64,13 +64,13 @@ RECONCILES = dg.AssetCheckSpec(
 )
 
 
-@dg.multi_asset_check(specs=[RECONCILES], pool=DUCKDB_POOL)
+@dg.multi_asset_check(specs=[RECONCILES], pool=WAREHOUSE_POOL)
 def daily_summary_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Evaluations:
     """Recompute each day's figures from cleaned_events and compare them exactly."""
     window = context.partition_time_window
-    bounds = window_bounds(window)
+    bounds = day_window(window).params()
     with retry_transient_errors(context), warehouse.connect() as connection:
         summary = per_day(connection, _SUMMARY, bounds)
         recomputed = per_day(connection, _RECOMPUTED, bounds)

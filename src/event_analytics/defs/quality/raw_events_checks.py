@@ -6,8 +6,8 @@ from collections.abc import Iterator
 import dagster as dg
 
 from event_analytics.defs.quality.per_day import DayResult, Evaluations, per_day_evaluations
-from event_analytics.partitions import daily_partitions, window_bounds, window_days
-from event_analytics.policies import DUCKDB_POOL
+from event_analytics.partitions import daily_partitions, day_window, window_days
+from event_analytics.policies import WAREHOUSE_POOL
 from event_analytics.quality import deadline
 from event_analytics.quality.thresholds import (
     RAW_REJECTED_RATIO_MAX,
@@ -76,14 +76,14 @@ VOLUME_BAND = dg.AssetCheckSpec(
 )
 
 
-@dg.multi_asset_check(specs=[REJECTED_RATIO, VOLUME_BAND], pool=DUCKDB_POOL)
+@dg.multi_asset_check(specs=[REJECTED_RATIO, VOLUME_BAND], pool=WAREHOUSE_POOL)
 def raw_events_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Evaluations:
     """Rejected-line ratio and volume band, for each day of the partition window."""
     window = context.partition_time_window
     days = window_days(window)
-    bounds = window_bounds(window)
+    bounds = day_window(window).params()
     now = deadline.utc_now()
     cutoff = time_of_day(now)
     params = {

@@ -5,15 +5,18 @@ from decimal import Decimal
 import dagster as dg
 
 from event_analytics.metadata import column_schema, money, preview
-from event_analytics.partitions import daily_partitions, window_bounds
+from event_analytics.partitions import daily_partitions, day_window
 from event_analytics.policies import (
     CRITICAL_FRESHNESS,
-    DUCKDB_POOL,
     FOLLOW_UPSTREAM,
     SINGLE_RUN_BACKFILL,
+    WAREHOUSE_KINDS,
+    WAREHOUSE_POOL,
 )
 from event_analytics.warehouse import WarehouseResource
 from event_analytics.warehouse.retry import retry_transient_errors
+from event_analytics.warehouse.sql import query
+from event_analytics.warehouse.tables import CLEANED_EVENTS, DAILY_SUMMARY
 
 DAILY_SUMMARY_COLUMNS = column_schema(
     [
@@ -31,10 +34,10 @@ DAILY_SUMMARY_COLUMNS = column_schema(
     backfill_policy=SINGLE_RUN_BACKFILL,
     freshness_policy=CRITICAL_FRESHNESS,
     automation_condition=FOLLOW_UPSTREAM,
-    pool=DUCKDB_POOL,
+    pool=WAREHOUSE_POOL,
     deps=["cleaned_events"],
     group_name="events",
-    kinds={"duckdb", "sql"},
+    kinds=WAREHOUSE_KINDS,
     metadata={
         "dagster/table_name": "analytics.daily_summary",
         "dagster/column_schema": DAILY_SUMMARY_COLUMNS,
@@ -49,19 +52,18 @@ def daily_summary(
     (exact decimal, summed over every cleaned event whatever its type) per day. A day with no
     events has a row of zeros, so a missing row always means "not computed yet", never "quiet".
     """
-    bounds = window_bounds(context.partition_time_window)
+    window = day_window(context.partition_time_window)
     with (
         retry_transient_errors(context),
-        warehouse.connect() as connection,
-        connection.transaction(),
+        warehouse.connect() as session,
+        session.transaction(),
     ):
-        connection.run_script("duckdb/schema")
-        connection.run_script("portable/daily_summary", bounds)
-        rows = connection.fetch_dicts(
+        session.create_tables(CLEANED_EVENTS, DAILY_SUMMARY)
+        session.replace_window(DAILY_SUMMARY, query("daily_summary"), window)
+        rows = session.fetch_dicts(
             "SELECT date, events, active_users, purchases, revenue FROM analytics.daily_summary "
-            "WHERE date >= CAST($window_start AS DATE) AND date < CAST($window_end AS DATE) "
-            "ORDER BY date",
-            bounds,
+            "WHERE date >= $first_day AND date < $end_day ORDER BY date",
+            {"first_day": window.first, "end_day": window.end},
         )
     revenue = sum((Decimal(r["revenue"]) for r in rows), Decimal(0))
     return dg.MaterializeResult(

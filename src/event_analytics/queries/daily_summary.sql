@@ -1,9 +1,5 @@
--- One row per day of the window, zeros for a day without events. Revenue sums every cleaned
--- event whatever its type, in exact decimals.
-DELETE FROM analytics.daily_summary
-WHERE date >= CAST($window_start AS DATE) AND date < CAST($window_end AS DATE);
-
-INSERT INTO analytics.daily_summary (date, events, active_users, purchases, revenue)
+-- analytics.daily_summary for the window: one row per day, zeros for a day without events.
+-- Revenue sums every cleaned event whatever its type, in exact decimals.
 SELECT
     calendar.day AS date,
     count(c.event_id) AS events,
@@ -20,6 +16,4 @@ FROM (
 ) AS calendar
 LEFT JOIN analytics.cleaned_events AS c
     ON c.event_date = calendar.day
-   AND c.occurred_at >= $window_start
-   AND c.occurred_at < $window_end
-GROUP BY calendar.day;
+GROUP BY calendar.day
