@@ -120,6 +120,7 @@ class WorkerContender(Contender):
             files=[str(f) for f in case.files],
             database=str(self.database(case)) if self.writes_database else None,
             memory_limit=case.memory_limit,
+            day=case.truth.day.isoformat(),
         )
         spec_path = case.folder / "spec.json"
         spec_path.write_text(json.dumps(asdict(spec)))
@@ -199,6 +200,16 @@ class LenientLoad(WorkerContender):
 
 
 @register
+class Validator(WorkerContender):
+    name = "validator"
+    title = "the landing-line validator alone"
+    description = (
+        "raw_events' reading and validation without the warehouse: each file in pieces of "
+        "whole lines, judged by LineValidator; verdicts counted, nothing written"
+    )
+
+
+@register
 class Project(Contender):
     name = "project"
     title = "this project (dagster asset materialize)"
@@ -232,6 +243,59 @@ class Project(Contender):
                 "check_steps_s": run.check_s,
                 "orchestration_s": measured.wall_s - run.asset_compute_s,
             },
+        )
+
+
+@register
+class ProjectPostgres(Project):
+    name = "project_postgres"
+    title = "this project on PostgreSQL (dagster asset materialize)"
+    description = (
+        "the `project` run with WAREHOUSE_URL=postgresql://... : a fresh database on a local "
+        "server (BENCH_POSTGRES_URL, or one started from the machine's PostgreSQL binaries)"
+    )
+
+    def __init__(self) -> None:
+        self._sites: dict[Path, ProjectSite] = {}
+
+    def site(self, case: Case) -> ProjectSite:
+        # Imported here: only this contender needs a server (started on first use).
+        from bench.postgres import PostgresSite, server
+
+        if case.folder not in self._sites:
+            running = server()
+            self._sites[case.folder] = PostgresSite(
+                case.folder / "site", case.landing, running, running.fresh_database()
+            )
+        return self._sites[case.folder]
+
+
+@register
+class ProjectSpark(Project):
+    name = "project_spark"
+    title = "this project on Spark, local[*] (dagster asset materialize)"
+    description = (
+        "the `project` run with WAREHOUSE_URL=spark:///folder: a local Spark session started by "
+        "the run (its start-up included), the landed files read on its executors"
+    )
+
+    def site(self, case: Case) -> ProjectSite:
+        # Imported here: only this contender reads Spark's tables and event log.
+        from bench.spark import SparkSite
+
+        return SparkSite(case.folder / "site", case.landing)
+
+    def collect(self, case: Case, measured: Measurement) -> Outcome:
+        from bench.spark import SparkSite
+
+        outcome = super().collect(case, measured)
+        site = self.site(case)
+        assert isinstance(site, SparkSite)
+        return Outcome(
+            figures=outcome.figures,
+            compute_s=outcome.compute_s,
+            steps=outcome.steps,
+            extra=outcome.extra | site.spread(),
         )
 
 

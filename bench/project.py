@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -93,7 +93,14 @@ class ProjectSite:
             "WAREHOUSE_URL": f"duckdb:///{self.warehouse}",
             "EVENTS_LANDING_URL": str(self.landing),
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            # What the Makefile exports for every `make` target users run (see there).
+            "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
         }
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of a query (DuckDB's dialect, `$name` parameters) on the site's warehouse."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql, params).fetchall()
 
     def prepare(self) -> None:
         """Create the instance from the project's dagster.yaml and its pools (not measured)."""
@@ -149,28 +156,27 @@ class ProjectSite:
         ``lines`` is the day's rows loaded plus rows rejected; ``raw_revenue`` sums
         ``raw.events``; the rest is ``analytics.daily_summary``.
         """
-        bounds = {"first": first, "last": last}
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            summary = con.execute(
-                "SELECT date, events, active_users, purchases, revenue "
-                "FROM analytics.daily_summary WHERE date BETWEEN $first AND $last",
+        bounds: dict[str, Any] = {"first": first, "last": last}
+        summary = self.rows(
+            "SELECT date, events, active_users, purchases, revenue "
+            "FROM analytics.daily_summary WHERE date BETWEEN $first AND $last",
+            bounds,
+        )
+        raw = {
+            day: (lines, revenue)
+            for day, lines, revenue in self.rows(
+                "SELECT event_date, count(*), sum(revenue) FROM raw.events "
+                "WHERE event_date BETWEEN $first AND $last GROUP BY event_date",
                 bounds,
-            ).fetchall()
-            raw = dict(
-                (day, (lines, revenue))
-                for day, lines, revenue in con.execute(
-                    "SELECT event_date, count(*), sum(revenue) FROM raw.events "
-                    "WHERE event_date BETWEEN $first AND $last GROUP BY event_date",
-                    bounds,
-                ).fetchall()
             )
-            rejected = dict(
-                con.execute(
-                    "SELECT partition_date, count(*) FROM raw.rejected_events "
-                    "WHERE partition_date BETWEEN $first AND $last GROUP BY partition_date",
-                    bounds,
-                ).fetchall()
+        }
+        rejected = dict(
+            self.rows(
+                "SELECT partition_date, count(*) FROM raw.rejected_events "
+                "WHERE partition_date BETWEEN $first AND $last GROUP BY partition_date",
+                bounds,
             )
+        )
         result: dict[dt.date, dict[str, int | Decimal]] = {}
         for day, events, users, purchases, revenue in summary:
             lines, raw_revenue = raw.get(day, (0, Decimal(0)))

@@ -189,17 +189,18 @@ def _sizes_table(sizes: list[SizeResult]) -> str:
 def _steps_tables(sizes: list[SizeResult]) -> list[str]:
     tables = []
     for size in sizes:
-        project = size.contenders.get("project")
-        if project is None:
-            continue
-        rows = [f"Project's steps at {size.label} (seconds, STEP_START to STEP_SUCCESS):", ""]
-        rows += ["| step | seconds |", "|---|--:|"]
-        rows += [f"| {step} | {seconds:.2f} |" for step, seconds in project.median_steps()]
-        for key in ("run_s", "check_steps_s", "orchestration_s"):
-            value = project.extra(key)
-            if value is not None:
-                rows.append(f"| *{_EXTRA_LABELS[key]}* | {value:.2f} |")
-        tables.append("\n".join(rows))
+        for name, project in size.contenders.items():
+            if not name.startswith("project"):
+                continue
+            heading = f"{project.title}, steps at {size.label}"
+            rows = [f"{heading} (seconds, STEP_START to STEP_SUCCESS):", ""]
+            rows += ["| step | seconds |", "|---|--:|"]
+            rows += [f"| {step} | {seconds:.2f} |" for step, seconds in project.median_steps()]
+            for key, label in _EXTRA_LABELS.items():
+                value = project.extra(key)
+                if value is not None:
+                    rows.append(f"| *{label}* | {value:.2f} |")
+            tables.append("\n".join(rows))
     return tables
 
 
@@ -207,6 +208,14 @@ _EXTRA_LABELS = {
     "run_s": "run (RUN_START to RUN_SUCCESS)",
     "check_steps_s": "asset check steps",
     "orchestration_s": "orchestration (wall - asset steps)",
+    # Spark's event log (project_spark): how the work spread over the executors' cores.
+    "spark_stages": "Spark stages",
+    "spark_tasks": "Spark tasks",
+    "spark_stage_wall_s": "Spark stages' wall seconds (summed)",
+    "spark_busy_cores": "cores busy on average during the stages",
+    "spark_longest_stage_s": "longest stage, seconds",
+    "spark_longest_stage_tasks": "longest stage, tasks",
+    "spark_longest_stage_busy_cores": "longest stage, cores busy on average",
 }
 
 

@@ -22,6 +22,7 @@ from bench.data import Truth, format_size
 from bench.project import StepTime
 
 PANDAS, SCAN_FLOOR, LENIENT_LOAD, PROJECT = "pandas", "scan_floor", "lenient_load", "project"
+VALIDATOR = "validator"
 
 
 @dataclass(frozen=True)

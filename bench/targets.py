@@ -5,6 +5,8 @@ On the project's 2-core machine:
 * end to end at least :data:`SPEEDUP_MIN` times the pandas approach's speed at 2M and 5M
   events (pandas' wall time / the project's);
 * peak RSS of the project's process tree under :data:`RSS_MAX_BYTES` at 20M events;
+* the landing-line validator alone within :data:`VALIDATOR_VS_LENIENT_MAX` times the lenient
+  load's compute (item 2; judged at every size run);
 * the three assets' compute within :data:`COMPUTE_VS_FLOOR_MAX` times the scan floor's (judged
   at every size run);
 * under :data:`ORCHESTRATION_MAX_S` of orchestration per partition in the 365-day single-run
@@ -20,13 +22,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bench.data import format_size
-from bench.results import PANDAS, PROJECT, SCAN_FLOOR, BenchResults
+from bench.results import LENIENT_LOAD, PANDAS, PROJECT, SCAN_FLOOR, VALIDATOR, BenchResults
 
 SPEEDUP_MIN = 4.0
 SPEEDUP_SIZES = (2_000_000, 5_000_000)
 RSS_MAX_BYTES = 1_500_000_000
 RSS_SIZE = 20_000_000
 COMPUTE_VS_FLOOR_MAX = 6.0
+VALIDATOR_VS_LENIENT_MAX = 3.0
 ORCHESTRATION_MAX_S = 0.1
 BACKFILL_TARGET_DAYS = 365
 
@@ -60,6 +63,7 @@ def evaluate(results: BenchResults) -> list[Target]:
     targets = [_speedup(results, size) for size in SPEEDUP_SIZES]
     targets.append(_memory(results))
     targets.extend(_compute_vs_floor(results))
+    targets.extend(_validator_vs_lenient(results))
     targets.append(_orchestration(results))
     return targets
 
@@ -113,6 +117,36 @@ def _compute_vs_floor(results: BenchResults) -> list[Target]:
                 f"asset compute vs scan floor at {size.label}",
                 goal,
                 _verdict(ratio <= COMPUTE_VS_FLOOR_MAX),
+                ratio,
+                "x",
+            )
+        )
+    return targets
+
+
+def _validator_vs_lenient(results: BenchResults) -> list[Target]:
+    goal = f"<= {VALIDATOR_VS_LENIENT_MAX:g}x the lenient load's compute (the validator alone)"
+    judged = [
+        s for s in results.sizes if VALIDATOR in s.contenders and LENIENT_LOAD in s.contenders
+    ]
+    if not judged:
+        return [
+            Target(
+                "validator vs lenient load",
+                goal,
+                "NOT RUN",
+                detail="needs the validator and lenient_load at some size",
+            )
+        ]
+    targets = []
+    for size in judged:
+        ratio = size.ratios(VALIDATOR)["compute_vs_lenient_load"]
+        assert ratio is not None
+        targets.append(
+            Target(
+                f"validator vs lenient load at {size.label}",
+                goal,
+                _verdict(ratio <= VALIDATOR_VS_LENIENT_MAX),
                 ratio,
                 "x",
             )

@@ -12,12 +12,14 @@ keep its imports inside the function, so each process pays only for its own.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, cast
 
 #: Marks the result line in a worker's output.
 RESULT_PREFIX = "BENCH-RESULT "
@@ -47,6 +49,8 @@ class WorkerSpec:
     files: list[str]
     database: str | None = None
     memory_limit: str = "1GB"
+    # The files' day (the validator's workers need it; the others ignore it).
+    day: str = "2025-06-01"
 
     @classmethod
     def load(cls, path: Path) -> WorkerSpec:
@@ -138,6 +142,52 @@ def lenient_load(spec: WorkerSpec) -> WorkerResult:
         con.execute(LENIENT_LOAD_SQL, {"files": spec.files})
         compute_s = time.perf_counter() - began
     return WorkerResult(compute_s)
+
+
+@worker("validator")
+def validator(spec: WorkerSpec) -> WorkerResult:
+    """The landing-line validator alone, as `raw_events` runs it: each file read in pieces of
+    whole lines, batched, judged against the contract; the verdicts are counted, not stored.
+    """
+    import gzip
+
+    import pyarrow as pa
+
+    from event_analytics.ingest import BATCH_BYTES, CHUNK_BYTES
+    from event_analytics.landing.files import line_chunks
+    from event_analytics.validator import LineValidator
+    from event_analytics.validator.lines import lines_table
+
+    day = dt.date.fromisoformat(spec.day)
+    loaded = rejected = 0
+    began = time.perf_counter()
+    with LineValidator(spec.memory_limit) as judge:
+
+        def judge_batch(batch: list[pa.Table]) -> None:
+            nonlocal loaded, rejected
+            for part in judge.stream(pa.concat_tables(batch)):
+                loaded += part.rows.num_rows
+                rejected += part.rejected.num_rows
+
+        pending: list[pa.Table] = []
+        size = 0
+        for path in spec.files:
+            line = 1
+            # gzip as raw_events reads it: decompressed on the fly.
+            with open(path, "rb") as raw:
+                stream = cast(BinaryIO, gzip.GzipFile(fileobj=raw)) if path.endswith(".gz") else raw
+                for piece in line_chunks(stream, CHUNK_BYTES):
+                    lines = lines_table(day, path, piece, line, file_start=line == 1)
+                    line += lines.num_rows
+                    pending.append(lines)
+                    size += len(piece)
+                    if size >= BATCH_BYTES:
+                        judge_batch(pending)
+                        pending, size = [], 0
+        if pending:
+            judge_batch(pending)
+    compute_s = time.perf_counter() - began
+    return WorkerResult(compute_s, {"lines": str(loaded + rejected)})
 
 
 def parse_result(output: str) -> WorkerResult:

@@ -10,6 +10,7 @@ import pytest
 from harness import Platform
 from postgres_server import PostgresServer, running_postgres
 from s3_server import S3Bucket, S3Server, fresh_bucket, isolate_from_the_machine, running_s3
+from spark_session import SparkPlatform, start_session
 
 
 @pytest.fixture
@@ -53,3 +54,15 @@ def s3(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     for name, value in s3_server.environment.items():
         monkeypatch.setenv(name, value)
     return fresh_bucket(s3_server)
+
+
+@pytest.fixture(scope="session")
+def spark() -> object:
+    """The test session's one local Spark session (see tests/spark_session.py)."""
+    return start_session()
+
+
+@pytest.fixture
+def spark_platform(spark: object, tmp_path: Path) -> SparkPlatform:
+    """A landing zone and a Spark warehouse folder, in the shared Spark session."""
+    return SparkPlatform(tmp_path)

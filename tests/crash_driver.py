@@ -1,6 +1,8 @@
 """Run one asset for one partition and SIGKILL this process at a chosen point of its write.
 
-Used by test_crash_safety.py as a subprocess: `python crash_driver.py DB LANDING ASSET DAY POINT`.
+Used by test_crash_safety.py and test_crash_safety_postgres.py as a subprocess:
+`python crash_driver.py WAREHOUSE LANDING ASSET DAY POINT`, where WAREHOUSE is a DuckDB file's
+path or a `WAREHOUSE_URL` (PostgreSQL's, its password in `PGPASSWORD`).
 The kill comes from a handler on the production code's own fault points
 (`event_analytics.warehouse.faults`): the asset, its transaction and its SQL run unchanged, and
 the process dies exactly where a real crash would stop them.
@@ -48,12 +50,13 @@ def kill_at(point: str) -> faults.Handler:
 
 
 def main() -> None:
-    db, landing, asset, day, point = sys.argv[1:6]
+    warehouse, landing, asset, day, point = sys.argv[1:6]
+    url = warehouse if "://" in warehouse else f"duckdb:///{warehouse}"
     faults.install(kill_at(point))
     result = dg.materialize(
         [defs().get_assets_def(asset)],
         resources={
-            "warehouse": WarehouseResource(url=f"duckdb:///{db}"),
+            "warehouse": WarehouseResource(url=url),
             "landing": LandingZoneResource(url=landing),
         },
         partition_key=day,

@@ -32,7 +32,10 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 #: Strings producers should never send, each of which must still be stored verbatim.
 SQL_TEXT = "'; DROP TABLE raw.events; --"
 SQL_TEXT_2 = 'x") OR 1=1; DELETE FROM raw.rejected_events WHERE (""="'
-CONTROL_TEXT = "nul\u0000 esc\u001b[31m tab\t bell\u0007 del\u007f"
+CONTROL_TEXT = "esc\u001b[31m tab\t bell\u0007 del\u007f"
+#: U+0000: no text column of PostgreSQL can hold it, so no field stored as text may have it;
+#: inside `properties` and `extra` it stays the JSON escape `\u0000`, and is loaded.
+NUL_TEXT = "nul\u0000"
 
 
 def line(**fields: Any) -> bytes:
@@ -343,7 +346,8 @@ def corpus() -> tuple[Case, ...]:
                         event_id=CONTROL_TEXT,
                         user_id=CONTROL_TEXT,
                         event_type=CONTROL_TEXT,
-                        properties={"c": CONTROL_TEXT},
+                        properties={"c": CONTROL_TEXT + NUL_TEXT},
+                        **{NUL_TEXT: NUL_TEXT},
                     ),
                     LOADED,
                 ),
@@ -351,6 +355,9 @@ def corpus() -> tuple[Case, ...]:
                 (line(occurred_at=CONTROL_TEXT), "invalid_occurred_at"),
                 (line(event_id="raw\x01control").replace(b"\\u0001", b"\x01"), "invalid_json"),
                 (line(event_id="raw\x00nul").replace(b"\\u0000", b"\x00"), "invalid_json"),
+                (line(event_id=NUL_TEXT), "invalid_event_id"),
+                (line(user_id=NUL_TEXT), "invalid_user_id"),
+                (line(event_type=NUL_TEXT), "invalid_event_type"),
             ),
             values={
                 1: {
@@ -364,8 +371,14 @@ def corpus() -> tuple[Case, ...]:
                     "event_id": CONTROL_TEXT,
                     "user_id": CONTROL_TEXT,
                     "event_type": CONTROL_TEXT,
-                    "properties": {"c": CONTROL_TEXT},
+                    "properties": {"c": CONTROL_TEXT + NUL_TEXT},
+                    "extra": {NUL_TEXT: NUL_TEXT},
                 },
+            },
+            details={
+                7: "event_id must not contain the NUL character",
+                8: "user_id must not contain the NUL character",
+                9: "event_type must not contain the NUL character",
             },
         ),
         Case(

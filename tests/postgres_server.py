@@ -8,10 +8,15 @@ refuses to run as root, so as root the server runs as the `postgres` user the pa
 
 Where no PostgreSQL is installed the tests that need it are skipped, except under `CI=true`,
 where a missing server is a failure: CI must prove the PostgreSQL target for real.
+
+The server loads `pg_stat_statements`, so a test can see which statements a session sent (rows
+arrive by COPY, never by INSERT one row at a time). Each test takes a database of its own
+(`fresh_database`), and `PostgresPlatform` is the harness's platform with its warehouse there.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import shutil
@@ -21,9 +26,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
+import psycopg
 import pytest
 
+from harness import Platform
 from network import free_loopback_port
 
 SERVICE_USER = "postgres"
@@ -48,6 +57,71 @@ class PostgresServer:
             "PGPASSWORD": self.password,
             "PGDATABASE": self.database,
         }
+
+    def url(self, database: str | None = None, with_password: bool = False) -> str:
+        """`WAREHOUSE_URL` for `database` (default: the server's own); the password in it only
+        when asked (otherwise it comes from `PGPASSWORD`)."""
+        user = f"{self.user}:{quote(self.password, safe='')}" if with_password else self.user
+        return f"postgresql://{user}@{self.host}:{self.port}/{database or self.database}"
+
+    def connect(self, database: str | None = None) -> psycopg.Connection[tuple[Any, ...]]:
+        """A plain autocommit connection, for setting up and inspecting a test's database."""
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=database or self.database,
+            autocommit=True,
+        )
+
+
+_DATABASE_NUMBERS = itertools.count(1)
+
+
+def fresh_database(server: PostgresServer, template: str | None = None) -> str:
+    """A new, empty database on `server` (or a copy of `template`, which nobody may be
+    connected to); its name. Databases live as long as the session's server."""
+    name = f"t{os.getpid()}_{next(_DATABASE_NUMBERS)}"
+    # Both names are made here or by an earlier call, never from input: plain identifiers.
+    copy = f" TEMPLATE {template}" if template else ""
+    with server.connect() as con:
+        con.execute(f"CREATE DATABASE {name}{copy}")
+    return name
+
+
+class PostgresPlatform(Platform):
+    """The harness's platform, with its warehouse in a PostgreSQL database of its own.
+
+    Everything goes through the platform's own code: runs use `WAREHOUSE_URL` for the database
+    (its password in the URL), and `rows`/`snapshot` read through the warehouse seam.
+    """
+
+    def __init__(self, root: Path, server: PostgresServer, database: str | None = None) -> None:
+        self.server = server
+        self.database = database or fresh_database(server)
+        super().__init__(root)
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.database, with_password=True)
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        from event_analytics.landing import LandingZoneResource
+        from event_analytics.warehouse import WarehouseResource
+
+        return {
+            "warehouse": WarehouseResource(url=self.url),
+            "landing": LandingZoneResource(url=str(self.landing_root)),
+        }
+
+    def rows(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        """The rows of `sql` (DuckDB's dialect, as every platform query), read through the seam."""
+        assert params is None, "positional parameters are DuckDB's: bind $names through the seam"
+        with self.resources["warehouse"].connect(read_only=True) as session:
+            table = session.fetch_arrow(sql)
+        return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
 
 def postgres_bin_dir() -> Path | None:
@@ -122,7 +196,8 @@ def running_postgres() -> Iterator[PostgresServer]:
                     "120",
                     "-o",
                     f"-c listen_addresses=127.0.0.1 -c port={port} "
-                    f"-c unix_socket_directories={sockets} -c fsync=off",
+                    f"-c unix_socket_directories={sockets} -c fsync=off "
+                    "-c shared_preload_libraries=pg_stat_statements",
                     "start",
                 ]
             ),

@@ -28,6 +28,10 @@ Choices where the contract leaves room (kept in one place so a reviewer can find
   (the contract says so).
 * Numbers are exact :class:`~decimal.Decimal`; an exponent beyond :data:`EXPONENT_CLAMP` is
   clamped to it, which changes no verdict.
+* ``event_id``, ``user_id`` and ``event_type`` with a NUL character (U+0000, only possible as
+  the escape ``\\u0000``) are ``invalid_*`` of their field: they are stored as text, which
+  PostgreSQL cannot hold NUL in (the contract says so). Inside ``properties`` and ``extra``
+  NUL is loaded: those columns keep JSON text, where it stays an escape.
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ REASON_CODES: tuple[str, ...] = (
 )
 #: The file-level reason: the whole file could not be read.
 CORRUPT_FILE = "corrupt_file"
+#: The one character no field stored as text may hold (U+0000).
+NUL = "\u0000"
 
 #: Top-level fields the contract names; every other key goes to ``extra``.
 KNOWN_FIELDS = frozenset(
@@ -325,7 +331,7 @@ def _required_string(obj: dict[str, Any], key: str, missing: str, invalid: str) 
     value = obj.get(key)
     if value is None:
         raise _Rejected(missing)
-    if not isinstance(value, str) or value == "":
+    if not isinstance(value, str) or value == "" or NUL in value:
         raise _Rejected(invalid)
     return value
 
@@ -335,7 +341,7 @@ def _user_id(obj: dict[str, Any]) -> str | None:
     value = obj.get("user_id")
     if value is None:
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or NUL in value:
         raise _Rejected("invalid_user_id")
     return value or None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -159,15 +159,17 @@ def test_a_file_changed_while_it_was_loaded_is_loaded_again(
     while the load runs differs from the record, and a fresh sensor loads the day again."""
     instance = dg.DagsterInstance.ephemeral()
     path = write_day("2025-01-05", "a.jsonl", LINE % ("e1", "2025-01-05"))
-    original_read = LandingZoneResource.read
+    original_read = LandingZoneResource.read_chunks
 
-    def read_then_rewrite(self: LandingZoneResource, landed: LandedFile) -> bytes:
-        content = original_read(self, landed)
+    def read_then_rewrite(
+        self: LandingZoneResource, landed: LandedFile, chunk_bytes: int
+    ) -> Iterator[memoryview]:
+        pieces = list(original_read(self, landed, chunk_bytes))
         path.write_text(LINE % ("e1", "2025-01-05") + LINE % ("e2", "2025-01-05"))
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
-        return content
+        yield from pieces
 
-    monkeypatch.setattr(LandingZoneResource, "read", read_then_rewrite)
+    monkeypatch.setattr(LandingZoneResource, "read_chunks", read_then_rewrite)
     assert platform.materialize(
         partition="2025-01-05", assets=["raw_events"], instance=instance
     ).success

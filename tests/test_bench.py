@@ -295,8 +295,22 @@ def test_ratios_compare_with_the_baselines_of_the_same_size() -> None:
 def test_targets_pass_and_miss_on_the_measured_ratios() -> None:
     results = BenchResults(
         sizes=[
-            size_result(2_000_000, pandas=(40.0, 35.0), scan_floor=(1.0, 0.5), project=(8.0, 2.0)),
-            size_result(5_000_000, pandas=(100.0, 90.0), scan_floor=(2, 1.0), project=(30.0, 7.0)),
+            size_result(
+                2_000_000,
+                pandas=(40.0, 35.0),
+                scan_floor=(1.0, 0.5),
+                lenient_load=(2.0, 1.0),
+                validator=(4.0, 3.0),
+                project=(8.0, 2.0),
+            ),
+            size_result(
+                5_000_000,
+                pandas=(100.0, 90.0),
+                scan_floor=(2, 1.0),
+                lenient_load=(3.0, 2.0),
+                validator=(9.0, 6.5),
+                project=(30.0, 7.0),
+            ),
             size_result(20_000_000, scan_floor=(4.0, 2.0), project=(60.0, 10.0, 1_400_000_000)),
         ],
         backfill=BackfillResult(365, 1000, 73.0, 10**9, 40.0, 70.0, ()),
@@ -308,6 +322,8 @@ def test_targets_pass_and_miss_on_the_measured_ratios() -> None:
         "asset compute vs scan floor at 2M": ("PASS", 4.0),
         "asset compute vs scan floor at 5M": ("MISS", 7.0),
         "asset compute vs scan floor at 20M": ("PASS", 5.0),
+        "validator vs lenient load at 2M": ("PASS", 3.0),
+        "validator vs lenient load at 5M": ("MISS", 3.25),
         "orchestration per partition, 365-day backfill": ("PASS", pytest.approx(33 / 365)),
     }
     heavy = size_result(20_000_000, scan_floor=(4.0, 2.0), project=(60.0, 10.0, 1_500_000_000))

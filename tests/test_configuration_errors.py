@@ -14,15 +14,11 @@ import dagster as dg
 import pytest
 
 from event_analytics.cli import main
+from event_analytics.dbt.environment import dbt_environment
 from event_analytics.dbt.project import DBT_EXECUTABLE, marts_project
-from event_analytics.dbt.target import (
-    PG_DEFAULTS,
-    DbtTargetConfigError,
-    MartsDbtResource,
-    check_dbt_target,
-)
+from event_analytics.dbt.target import TARGET_ENV, TARGETS, MartsDbtResource
 from event_analytics.landing import LandingZoneResource
-from event_analytics.warehouse import WarehouseResource
+from event_analytics.warehouse import WarehouseConfigError, WarehouseResource
 from harness import Platform
 from network import free_loopback_port
 from postgres_server import PostgresServer
@@ -54,7 +50,8 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     [
         ("duckdb://no-third-slash.duckdb", "three slashes"),
         ("mysql://host/db", "duckdb:///path/to/file.duckdb"),
-        (f"postgresql://analyst:{SECRET}@db.internal/events", "duckdb:///path/to/file.duckdb"),
+        (f"postgresql://analyst:{SECRET}@db.internal/events/x", "one database"),
+        (f"postgresql://analyst:{SECRET}@127.0.0.1:5/events", "Start the server"),
         # {file} is a regular file: a folder cannot be made under it, even by root.
         ("duckdb:///{file}/w.duckdb", "is not a folder"),
         ("duckdb:///{missing}/w.duckdb", "does not exist"),
@@ -120,22 +117,19 @@ def test_bad_start_date_stops_the_partitions_from_loading(tmp_path: Path) -> Non
 def test_check_config_reports_every_problem(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("WAREHOUSE_URL", f"postgresql://u:{SECRET}@h/db")
+    port = free_loopback_port()
+    monkeypatch.setenv("WAREHOUSE_URL", f"postgresql://u:{SECRET}@127.0.0.1:{port}/db")
     monkeypatch.setenv("EVENTS_LANDING_URL", str(tmp_path / "nope"))
     monkeypatch.setenv("RAW_REJECTED_RATIO_MAX", "lots")
     monkeypatch.setenv("DAILY_SUMMARY_DEADLINE_UTC", "2am")
-    monkeypatch.setenv("DBT_TARGET", "postgres")
-    monkeypatch.setenv("PGHOST", "127.0.0.1")
-    monkeypatch.setenv("PGPORT", str(free_loopback_port()))
     monkeypatch.setenv("PGPASSWORD", SECRET)
     assert main(["check-config"]) == 1
     err = capsys.readouterr().err
     for setting in (
-        "WAREHOUSE_URL",
+        f"WAREHOUSE_URL names PostgreSQL at 127.0.0.1:{port}",
         "EVENTS_LANDING_URL",
         "RAW_REJECTED_RATIO_MAX",
         "DAILY_SUMMARY_DEADLINE_UTC",
-        "DBT_TARGET=postgres",
     ):
         assert setting in err
     assert SECRET not in err
@@ -151,62 +145,57 @@ def test_check_config_passes_on_a_working_setup(
     assert "configuration OK" in capsys.readouterr().out
 
 
-# --- the dbt target --------------------------------------------------------------------------
+# --- the dbt target follows the warehouse ----------------------------------------------------
 
 
-def _run_marts(platform: Platform) -> dg.ExecuteInProcessResult:
+def _run_marts(platform: Platform, **resources: object) -> dg.ExecuteInProcessResult:
     dbt = MartsDbtResource(project_dir=marts_project, dbt_executable=DBT_EXECUTABLE)
     return dg.materialize(
         [platform.defs.get_assets_def("users")],
-        resources={**platform.resources, "dbt": dbt},
+        resources={**platform.resources, "dbt": dbt, **resources},
         raise_on_error=False,
     )
-
-
-def test_unknown_dbt_target_fails_before_the_marts_start(
-    platform: Platform, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DBT_TARGET", "snowflake")
-    message = _failure_message(_run_marts(platform))
-    assert "DBT_TARGET is 'snowflake'" in message
-    assert "duckdb" in message and "postgres" in message
 
 
 def test_unreachable_postgres_fails_before_the_marts_start(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = free_loopback_port()
-    for name, value in {
-        "DBT_TARGET": "postgres",
-        "PGHOST": "127.0.0.1",
-        "PGPORT": str(port),
-        "PGPASSWORD": SECRET,
-    }.items():
-        monkeypatch.setenv(name, value)
-    message = _failure_message(_run_marts(platform))
-    assert f"PostgreSQL at 127.0.0.1:{port}" in message
-    assert "PGHOST, PGPORT" in message and "Start the server" in message
+    monkeypatch.setenv("WAREHOUSE_URL", f"postgresql://analyst@127.0.0.1:{port}/events")
+    monkeypatch.setenv("PGPASSWORD", SECRET)
+    warehouse = WarehouseResource(url=dg.EnvVar("WAREHOUSE_URL"))
+    message = _failure_message(_run_marts(platform, warehouse=warehouse))
+    assert f"WAREHOUSE_URL names PostgreSQL at 127.0.0.1:{port}" in message
+    assert "PGPASSWORD" in message and "Start the server" in message
     assert SECRET not in message
 
 
 def test_postgres_refusing_the_login_is_named_and_the_password_never_shown(
-    postgres: PostgresServer,
+    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    environ = {"DBT_TARGET": "postgres", **postgres.environment, "PGPASSWORD": SECRET}
-    with pytest.raises(DbtTargetConfigError) as refused:
-        check_dbt_target(environ)
+    monkeypatch.setenv("PGPASSWORD", SECRET)
+    with pytest.raises(WarehouseConfigError) as refused:
+        WarehouseResource(url=postgres.url()).check_configuration()
     message = str(refused.value)
     assert "password authentication failed" in message and postgres.user in message
     assert SECRET not in message
-    # The same server with the right password is a working target.
-    assert check_dbt_target({"DBT_TARGET": "postgres", **postgres.environment}) == "postgres"
+    # The same server with the right password is a working warehouse.
+    WarehouseResource(url=postgres.url(with_password=True)).check_configuration()
 
 
-def test_the_check_logs_in_where_dbt_would() -> None:
-    """Its fallbacks for unset libpq variables are the ones profiles.yml uses."""
+def test_the_profile_reads_what_the_platform_sets() -> None:
+    """profiles.yml has a target per warehouse backend, chosen by the variable the platform
+    sets, and reads only variables the platform sets for dbt."""
     profiles = (marts_project.project_dir / "profiles.yml").read_text()
-    fallbacks = dict(re.findall(r"env_var\('(PG[A-Z]+)', '([^']*)'\)", profiles))
-    assert fallbacks == PG_DEFAULTS
+    read = set(re.findall(r"env_var\('([A-Z_]+)'", profiles))
+    assert f"env_var('{TARGET_ENV}', 'duckdb')" in profiles
+    for target in TARGETS:
+        assert f"    {target}:\n      type: {target}" in profiles
+    duck = dbt_environment(WarehouseResource(url="duckdb:///data/warehouse.duckdb"))
+    pg = dbt_environment(WarehouseResource(url="postgresql://u@h:5433/db"))
+    spark = dbt_environment(WarehouseResource(url="spark:///srv/warehouse"))
+    assert (duck[TARGET_ENV], pg[TARGET_ENV], spark[TARGET_ENV]) == ("duckdb", "postgres", "spark")
+    assert read == set(duck) | set(pg) | set(spark)
 
 
 def _top_level_imports(path: Path) -> set[str]:
@@ -232,7 +221,7 @@ def test_one_postgresql_driver_declared_and_used_everywhere() -> None:
         if (drivers := _top_level_imports(path) & {"psycopg", "psycopg2"})
     }
     assert [path for path, drivers in importers.items() if "psycopg2" in drivers] == []
-    assert "src/event_analytics/dbt/target.py" in importers  # the target check logs in with it
+    assert "src/event_analytics/warehouse/postgres_backend.py" in importers  # the backend's
     pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text("utf-8"))
     declared = pyproject["project"]["dependencies"]
     assert any(re.match(r"psycopg(\[|[<>=~ ]|$)", requirement) for requirement in declared)

@@ -19,6 +19,7 @@ import dagster as dg
 import pytest
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationPlanned,
+    AssetCheckEvaluationTargetMaterializationData,
 )
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 from dagster._core.definitions.freshness import (
@@ -51,7 +52,8 @@ GUARDED = ("alerts", "defs/alerting", "quality", "defs/quality")
 # here (and pinned below), or test_the_internals_module_imports_only_what_is_pinned fails.
 PRIVATE_IMPORTS = {
     "dagster._core.definitions.asset_checks.asset_check_evaluation": {
-        "AssetCheckEvaluationPlanned"
+        "AssetCheckEvaluationPlanned",
+        "AssetCheckEvaluationTargetMaterializationData",
     },
     "dagster._core.definitions.freshness": {
         "CronFreshnessPolicy",
@@ -167,6 +169,7 @@ def test_each_private_property_exists(owner: type, attributes: list[str]) -> Non
     [
         (AssetMaterializationPlannedData, ["asset_key", "partition", "partitions_subset"]),
         (AssetCheckEvaluationPlanned, ["asset_key", "check_name", "partitions_subset"]),
+        (AssetCheckEvaluationTargetMaterializationData, ["storage_id", "run_id", "timestamp"]),
         (
             AssetCheckExecutionRecord,
             ["key", "id", "run_id", "status", "event", "create_timestamp", "partition"],

@@ -1,12 +1,10 @@
-"""The dbt project's `postgres` target, for real: the same marts, built through Dagster by
-dbt-postgres on a real PostgreSQL server, equal the plain-Python oracle.
+"""The marts on PostgreSQL, for real: the platform loads, cleans and summarizes the landing
+zone into a PostgreSQL warehouse (`WAREHOUSE_URL=postgresql://...`), and dbt-postgres builds
+the marts there through Dagster, equal to the plain-Python oracle.
 
-The platform's Python assets compute in DuckDB in this release, so `cleaned_events` and
-`daily_summary` are built there and copied into PostgreSQL's `analytics` schema, where a
-production deployment's platform would write them. Everything from there on is what
-production runs: `DBT_TARGET=postgres`, libpq's variables, the daily marts as one range run
-(each partition replaced by the `window_replace` strategy), the history marts, and every
-dbt test as an asset check.
+Everything is what production runs: the dbt target follows the warehouse URL (no second
+setting), the daily marts run as one range run (each partition replaced by the
+`window_replace` strategy), then the history marts, and every dbt test is an asset check.
 """
 
 from __future__ import annotations
@@ -15,11 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 import pytest
 
-from event_analytics.dbt.environment import environment
-from harness import Platform
 from marts_harness import (
     DAYS,
     LAST,
@@ -30,37 +25,9 @@ from marts_harness import (
     run_marts,
     run_platform,
 )
-from postgres_server import PostgresServer
+from postgres_server import PostgresPlatform, PostgresServer
 
 pytestmark = pytest.mark.slow
-
-# The platform's tables as PostgreSQL types (DuckDB's VARCHAR, TIMESTAMP, DECIMAL, JSON).
-ANALYTICS_DDL = """
-CREATE SCHEMA analytics;
-CREATE TABLE analytics.cleaned_events (
-    event_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
-    occurred_at TIMESTAMP NOT NULL, event_date DATE NOT NULL, revenue DECIMAL(18,4) NOT NULL,
-    properties JSON, extra JSON, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL
-);
-CREATE TABLE analytics.daily_summary (
-    date DATE NOT NULL, events BIGINT NOT NULL, active_users BIGINT NOT NULL,
-    purchases BIGINT NOT NULL, revenue DECIMAL(38,4) NOT NULL
-);
-"""
-# (read from DuckDB, write to PostgreSQL) for each table the marts read.
-COPIES = [
-    (
-        "SELECT event_id, user_id, event_type, occurred_at, event_date, revenue, "
-        "CAST(properties AS VARCHAR), CAST(extra AS VARCHAR), source_file, source_line "
-        "FROM analytics.cleaned_events",
-        "COPY analytics.cleaned_events (event_id, user_id, event_type, occurred_at, "
-        "event_date, revenue, properties, extra, source_file, source_line) FROM STDIN",
-    ),
-    (
-        "SELECT date, events, active_users, purchases, revenue FROM analytics.daily_summary",
-        "COPY analytics.daily_summary (date, events, active_users, purchases, revenue) FROM STDIN",
-    ),
-]
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
@@ -78,64 +45,38 @@ def _normalized(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 @dataclass(frozen=True)
 class BuiltOnPostgres:
-    server: PostgresServer
+    platform: PostgresPlatform
     marts: dict[str, list[tuple[Any, ...]]]
     expected: dict[str, list[tuple[Any, ...]]]
     checks: dict[str, bool]
     column_types: dict[tuple[str, str], str]
 
 
-def _connect(server: PostgresServer) -> psycopg.Connection[tuple[Any, ...]]:
-    """A connection that commits when its block ends without error, and then closes."""
-    return psycopg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        dbname=server.database,
-    )
-
-
-def _copy_platform_tables(platform: Platform, server: PostgresServer) -> None:
-    with _connect(server) as con, con.cursor() as cur:
-        cur.execute(ANALYTICS_DDL)
-        for read, write in COPIES:
-            rows = platform.rows(read)
-            assert rows, read
-            with cur.copy(write) as copy:
-                for row in rows:
-                    copy.write_row(row)
-
-
-def _fetch_marts(server: PostgresServer) -> dict[str, list[tuple[Any, ...]]]:
-    result = {}
-    with _connect(server) as con, con.cursor() as cur:
-        for name, sql in MART_QUERIES.items():
-            # PostgreSQL has no ORDER BY ALL; rows are put in one order before comparing.
-            cur.execute(re.sub(r"\s+ORDER BY .*$", "", sql.strip(), flags=re.DOTALL))
-            result[name] = cur.fetchall()
-    return result
+def _fetch_marts(platform: PostgresPlatform) -> dict[str, list[tuple[Any, ...]]]:
+    # PostgreSQL has no ORDER BY ALL; rows are put in one order before comparing.
+    return {
+        name: platform.rows(re.sub(r"\s+ORDER BY .*$", "", sql.strip(), flags=re.DOTALL))
+        for name, sql in MART_QUERIES.items()
+    }
 
 
 @pytest.fixture(scope="module")
 def built(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> BuiltOnPostgres:
-    server = postgres
-    platform = Platform(tmp_path_factory.mktemp("marts-pg"))
+    platform = PostgresPlatform(tmp_path_factory.mktemp("marts-pg"), postgres)
     generate_days(platform)
     run_platform(platform, DAYS[0].isoformat(), LAST)
-    _copy_platform_tables(platform, server)
-    with environment({"DBT_TARGET": "postgres", **server.environment}):
-        daily = run_marts(platform, partitions=(DAYS[0].isoformat(), LAST))
-        history = run_marts(platform)
-    with _connect(server) as con, con.cursor() as cur:
-        cur.execute(
+    daily = run_marts(platform, partitions=(DAYS[0].isoformat(), LAST))
+    history = run_marts(platform)
+    column_types = {
+        (table, column): kind
+        for table, column, kind in platform.rows(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'marts'"
         )
-        column_types = {(table, column): kind for table, column, kind in cur.fetchall()}
+    }
     return BuiltOnPostgres(
-        server,
-        _fetch_marts(server),
+        platform,
+        _fetch_marts(platform),
         expected_marts(platform),
         check_outcomes(daily, history),
         column_types,
@@ -170,11 +111,13 @@ def test_money_is_exact_numeric_on_postgres(built: BuiltOnPostgres) -> None:
 def test_rerunning_a_day_on_postgres_changes_nothing(
     built: BuiltOnPostgres, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    platform = Platform(tmp_path_factory.mktemp("marts-pg-rerun"))
+    # Another deployment (another folder) on the same warehouse: the URL alone says where.
+    platform = PostgresPlatform(
+        tmp_path_factory.mktemp("marts-pg-rerun"), built.platform.server, built.platform.database
+    )
     day = DAYS[4].isoformat()
-    with environment({"DBT_TARGET": "postgres", **built.server.environment}):
-        run_marts(platform, partitions=(day, day))
-    after = _fetch_marts(built.server)
+    run_marts(platform, partitions=(day, day))
+    after = _fetch_marts(platform)
     assert {name: _normalized(rows) for name, rows in after.items()} == {
         name: _normalized(rows) for name, rows in built.marts.items()
     }

@@ -94,6 +94,7 @@ def test_dbt_uses_the_warehouse_the_resource_names(
         url="duckdb:///nested/w.duckdb", memory_limit="512MB", lock_timeout_seconds=300
     )
     assert dbt_environment(warehouse) == {
+        "EVENT_ANALYTICS_DBT_TARGET": "duckdb",
         DUCKDB_PATH_ENV: str(tmp_path / "nested" / "w.duckdb"),
         "EVENT_ANALYTICS_DUCKDB_MEMORY_LIMIT": "512MB",
         "EVENT_ANALYTICS_DUCKDB_CONNECT_ATTEMPTS": "9",

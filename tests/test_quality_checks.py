@@ -15,6 +15,7 @@ import pytest
 from event_analytics.defs.quality.cleaned_events_checks import cleaned_events_checks
 from event_analytics.defs.quality.daily_summary_checks import daily_summary_checks
 from event_analytics.defs.quality.deadline import partition_deadline, partition_deadline_job
+from event_analytics.defs.quality.per_day import PER_DAY_RESULTS_MAX_DAYS
 from event_analytics.defs.quality.raw_events_checks import raw_events_checks
 from event_analytics.quality import deadline as deadline_module
 from event_analytics.quality.deadline import due_partition
@@ -453,3 +454,45 @@ def test_deadline_check_fires_while_missing_and_clears_when_it_lands(platform: P
     assert not missing.passed and due in (missing.description or "")
     assert platform.materialize(partition=due, assets=["daily_summary"], instance=instance).success
     assert evaluate().passed
+
+
+def _all_evaluations(result: dg.ExecuteInProcessResult, check: str) -> list[Any]:
+    return [
+        event.asset_check_evaluation_data
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and event.asset_check_evaluation_data.check_name == check
+    ]
+
+
+@pytest.mark.parametrize(("days", "per_day"), [(PER_DAY_RESULTS_MAX_DAYS, True), (40, False)])
+def test_a_long_backfill_reports_each_check_once_with_its_failing_days(
+    platform: Platform,
+    write_day: Callable[[str, str, bytes | str], Path],
+    days: int,
+    per_day: bool,
+) -> None:
+    """Up to a month, one result per day; past it (a long backfill), one per check for the
+    whole range that fails when a day fails and names that day."""
+    first = dt.date(2025, 1, 1)
+    for offset in range(days):
+        day = (first + dt.timedelta(days=offset)).isoformat()
+        lines = "".join(GOOD % (f"e{offset}-{i}", i, day) for i in range(3))
+        # One day in ten has a rejected line: a rejected ratio far above 1% (not blocking).
+        write_day(day, "a.jsonl", lines + ("not json\n" if offset % 10 == 5 else ""))
+    last = (first + dt.timedelta(days=days - 1)).isoformat()
+    result = platform.materialize(
+        partition_range=(first.isoformat(), last), assets=["raw_events"], checks=True
+    )
+    assert result.success
+    failing = [(first + dt.timedelta(days=o)).isoformat() for o in range(days) if o % 10 == 5]
+    found = _all_evaluations(result, "rejected_ratio_below_threshold")
+    if per_day:
+        assert len(found) == days
+        assert sorted(str(e.partition) for e in found if not e.passed) == failing
+    else:
+        [whole] = found
+        assert whole.partition is None and not whole.passed
+        assert whole.severity == dg.AssetCheckSeverity.ERROR
+        assert whole.metadata["failing_days"].value == failing
+        assert whole.metadata["days"].value == days

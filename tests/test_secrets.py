@@ -1,6 +1,6 @@
 """Secrets stay secret: not in run logs, metadata, error messages, alerts or the UI's GraphQL.
 
-The pipeline runs with a password in WAREHOUSE_URL (a server this release refuses, so the run
+The pipeline runs with a password in WAREHOUSE_URL (a server that is not there, so the run
 fails at resource start-up, the path where URLs most often leak) and a token in
 ALERT_WEBHOOK_URL; then with a working warehouse, so metadata exists; the alert sensor posts
 to a real webhook; and a real webserver answers GraphQL about all of it.

@@ -56,23 +56,26 @@ def test_readme_and_env_example_list_exactly_the_registry() -> None:
         BY_NAME[name].parse(value)  # every example is a working value
 
 
-def test_the_dbt_target_check_uses_the_settings_defaults_and_targets() -> None:
-    """dbt reads DBT_TARGET and PG* itself (profiles.yml); the check that logs in beforehand
-    falls back to the same defaults and accepts the same targets as the settings."""
-    from event_analytics.dbt.target import PG_DEFAULTS, TARGETS
-
-    assert {name: BY_NAME[name].default for name in PG_DEFAULTS} == PG_DEFAULTS
-    assert set(PG_DEFAULTS) == {name for name in BY_NAME if name.startswith("PG")}
-    for target in TARGETS:
-        BY_NAME["DBT_TARGET"].parse(target)
-
-
 # --- one parser per setting -----------------------------------------------------------------
 
 GOOD_AND_BAD: dict[str, tuple[list[str], list[str]]] = {
     "WAREHOUSE_URL": (
-        ["duckdb:///data/warehouse.duckdb", "duckdb:////srv/w.duckdb"],
-        ["duckdb://x.duckdb", "mysql://h/db", "duckdb:///:memory:"],
+        [
+            "duckdb:///data/warehouse.duckdb",
+            "duckdb:////srv/w.duckdb",
+            "postgresql://analyst@db.internal:5432/events?sslmode=require",
+            "spark:///srv/spark-warehouse",
+            "spark://spark-master.internal:7077",
+            "sc://spark-connect.internal:15002",
+        ],
+        [
+            "duckdb://x.duckdb",
+            "mysql://h/db",
+            "duckdb:///:memory:",
+            "postgresql://a@h/",
+            "spark:///srv/it's",
+            "spark:///srv/a b",
+        ],
     ),
     "DUCKDB_MEMORY_LIMIT": (
         ["512MB", "4GB", "1.5GiB", "2 gb", "1TB"],
@@ -104,12 +107,16 @@ GOOD_AND_BAD: dict[str, tuple[list[str], list[str]]] = {
     ),
     "SLACK_BOT_TOKEN": (["", "xoxb-1-2-abc"], ["xoxb 1 2"]),
     "SLACK_CHANNEL": (["#data-alerts", "C0123ABC"], ["data alerts"]),
-    "DBT_TARGET": (["duckdb", "postgres"], ["snowflake", "DuckDB"]),
-    "PGHOST": (["localhost", "db.internal", "/var/run/postgresql"], ["db internal"]),
-    "PGPORT": (["5432", "1", "65535"], ["0", "65536", "five"]),
-    "PGUSER": (["event_analytics"], ["event analytics"]),
     "PGPASSWORD": (["", "any thing at all"], []),
-    "PGDATABASE": (["event_analytics"], ["event analytics"]),
+    "SPARK_WAREHOUSE_DIR": (
+        ["", "/srv/spark-warehouse", "hdfs://namenode/warehouse", "file:///srv/w"],
+        ["relative/folder", "/srv/it's", "/srv/{a,b}"],
+    ),
+    "SPARK_DRIVER_MEMORY": (["2g", "512m", "1t", "8G"], ["2", "2gb", "256m", "lots"]),
+    "SPARK_CONF": (
+        ["", '{"spark.executor.memory": "4g"}', '{"spark.sql.shuffle.partitions": 8}'],
+        ["[1, 2]", '{"executor.memory": "4g"}', "{not json", '{"spark.master": "local"}'],
+    ),
     "LANDING_LOAD_MAX_ATTEMPTS": (["1", "4"], ["0", "-1", "2.5", "many"]),
     "LANDING_RETRY_BASE_SECONDS": (["0", "60", "0.5"], ["-1", "inf", "nan", "soon"]),
 }
@@ -139,7 +146,7 @@ def test_parsed_values_are_typed() -> None:
     assert BY_NAME["RAW_VOLUME_MIN_RATIO"].parse("0.25") == 0.25
     assert str(BY_NAME["DAILY_SUMMARY_DEADLINE_UTC"].parse("02:30")) == "02:30:00"
     assert str(BY_NAME["EVENTS_START_DATE"].parse("2025-03-04")) == "2025-03-04"
-    assert BY_NAME["PGPORT"].parse("6543") == 6543
+    assert BY_NAME["WAREHOUSE_URL"].parse("postgres://a@h:6543/db").port == 6543
     assert BY_NAME["EVENTS_LANDING_URL"].parse("file://localhost/srv/a%20b") == Path("/srv/a b")
 
 
@@ -158,7 +165,7 @@ def test_a_secret_is_never_echoed_only_its_scheme_and_host() -> None:
     assert "ftp://hooks.example.com" in message
     assert WEBHOOK_SECRET not in message
     with pytest.raises(SettingError) as refused:
-        BY_NAME["WAREHOUSE_URL"].parse(f"postgresql://analyst:{WEBHOOK_SECRET}@db.internal/x")
+        BY_NAME["WAREHOUSE_URL"].parse(f"postgresql://analyst:{WEBHOOK_SECRET}@db.internal/x/y")
     assert WEBHOOK_SECRET not in str(refused.value)
     assert "postgresql://db.internal" in str(refused.value)
 

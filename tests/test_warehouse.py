@@ -55,7 +55,7 @@ def test_duckdb_urls(url: str, expected: Path) -> None:
         ("duckdb:///", "must name a DuckDB file"),
         ("duckdb:///:memory:", "in-memory"),
         ("mysql://u@h/db", "not supported"),
-        ("postgresql://user:secret@host/db", "DuckDB only"),
+        ("postgresql://user:secret@host", "names no database"),
     ],
 )
 def test_bad_urls_name_the_setting_and_the_fix(url: str, hint: str) -> None:

@@ -3,8 +3,9 @@
 `event-analytics check-config` (and a deployment's health check) asks without running anything:
 every setting in the registry goes through its parser (the one the resources and the code
 location use), the rules between settings are checked, and then the places and servers the
-settings name: the warehouse file's folder, the landing zone's root, and for the dbt `postgres`
-target a login to the server.
+settings name, with the checks the resources run when they start: the warehouse (a DuckDB
+file's folder, or a login to the PostgreSQL server, whose target dbt's marts follow too) and
+the landing zone's root.
 """
 
 from __future__ import annotations
@@ -12,15 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from event_analytics.locations import check_landing_root, check_warehouse_file
+from event_analytics.locations import check_landing_root, check_warehouse
 from event_analytics.settings import (
-    DBT_TARGET,
     EVENTS_LANDING_URL,
-    PGDATABASE,
-    PGHOST,
     PGPASSWORD,
-    PGPORT,
-    PGUSER,
     SETTINGS,
     WAREHOUSE_URL,
     Setting,
@@ -28,30 +24,20 @@ from event_analytics.settings import (
 )
 
 
-def _warehouse_file(environ: Mapping[str, str] | None) -> None:
-    check_warehouse_file(WAREHOUSE_URL.value(environ).path)
+def _warehouse(environ: Mapping[str, str] | None) -> None:
+    check_warehouse(WAREHOUSE_URL.value(environ), environ)
 
 
 def _landing_root(environ: Mapping[str, str] | None) -> None:
     check_landing_root(EVENTS_LANDING_URL.value(environ))
 
 
-def _dbt_server(environ: Mapping[str, str] | None) -> None:
-    if DBT_TARGET.value(environ) != "postgres":
-        return
-    # Imported only for this target: it loads dagster-dbt, which takes seconds.
-    from event_analytics.dbt.target import check_dbt_target
-
-    check_dbt_target(environ)
-
-
 _Check = Callable[[Mapping[str, str] | None], None]
 
 # Each check, with the settings it needs: it runs only when all of them parse.
 _PLACES: tuple[tuple[tuple[Setting[Any], ...], _Check], ...] = (
-    ((WAREHOUSE_URL,), _warehouse_file),
+    ((WAREHOUSE_URL, PGPASSWORD), _warehouse),
     ((EVENTS_LANDING_URL,), _landing_root),
-    ((DBT_TARGET, PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), _dbt_server),
 )
 
 

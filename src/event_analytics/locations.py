@@ -1,24 +1,49 @@
-"""Whether the places the settings name can be used: the warehouse file and the landing zone
-(a folder, or an S3 bucket and prefix).
+"""Whether the places the settings name can be used: the warehouse (a DuckDB file's folder, or
+a PostgreSQL server that accepts the login) and the landing zone (a folder, or an S3 bucket and
+prefix).
 
-The resources run these checks when they start, and `event-analytics check-config` runs them
-without starting anything (this module does not import Dagster, so the command stays quick).
-The platform never creates these folders itself: a typo in a path is an error, not a new folder
-somewhere unexpected.
+The resources run these checks when they start, and `event-analytics check-config` runs the
+same ones without starting anything (this module does not import Dagster, so the command stays
+quick). The platform never creates these folders itself: a typo in a path is an error, not a
+new folder somewhere unexpected.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
-from event_analytics.setting_parsers import LandingLocation, S3Location
+from event_analytics.setting_parsers import LandingLocation, S3Location, WarehouseTarget
 from event_analytics.settings import (
     EVENTS_LANDING_URL,
+    PGPASSWORD,
     WAREHOUSE_URL,
     LandingZoneConfigError,
     WarehouseConfigError,
 )
+
+
+def check_warehouse(target: WarehouseTarget, environ: Mapping[str, str] | None = None) -> None:
+    """Raise `WarehouseConfigError` unless the warehouse `target` names can be used: a DuckDB
+    file this process can create or write, or a PostgreSQL server that accepts the login (the
+    one check that talks to a server; it never shows the password). `environ` is where
+    `PGPASSWORD` is read from when the URL has no password (default: this process's)."""
+    if target.backend == "spark":
+        from event_analytics.warehouse.spark.reachable import check_spark
+
+        check_spark(target)
+        return
+    if target.backend == "postgres":
+        # Imported only for PostgreSQL: the DuckDB default never loads a PostgreSQL driver.
+        from event_analytics.warehouse.postgres_backend import check_login
+
+        if target.password is None and environ is not None:
+            target = replace(target, password=PGPASSWORD.value(environ) or None)
+        check_login(target)
+        return
+    check_warehouse_file(target.file)
 
 
 def check_warehouse_file(path: Path) -> None:

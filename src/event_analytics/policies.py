@@ -15,13 +15,19 @@ from event_analytics.settings import WAREHOUSE_URL, SettingError
 # (dagster_home/dagster.yaml) limits each pool to one slot, so DuckDB's single-writer lock
 # is never contended by the platform itself.
 DUCKDB_POOL = "duckdb"
+# Every asset that writes a Spark warehouse runs in this one, also of one slot: Parquet tables
+# have no locks of their own, so two writers of the same day would overwrite each other's
+# folders, and a local session (local[*]) already uses every core of the machine, so a second
+# one at the same time would only compete for them (docs/spark.md, "Concurrency").
+SPARK_POOL = "spark"
 
 
 def warehouse_pool(backend: str) -> str | None:
     """The pool the warehouse's writers share: one slot on DuckDB, whose file takes one writing
-    process; none on a server, where runs of different days proceed in parallel and runs of
-    the same day take turns on the server's own locks (`Warehouse.lock_window`)."""
-    return DUCKDB_POOL if backend == "duckdb" else None
+    process, and on Spark (see `SPARK_POOL`); none on PostgreSQL, where runs of different days
+    proceed in parallel and runs of the same day take turns on the server's own locks
+    (`Warehouse.lock_window`)."""
+    return {"duckdb": DUCKDB_POOL, "spark": SPARK_POOL}.get(backend)
 
 
 def _configured_backend() -> str:

@@ -13,9 +13,9 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 # DuckDB's size syntax (https://duckdb.org/docs/configuration/overview): a number and a unit,
 # 1000-based (KB ... TB) or 1024-based (KiB ... TiB), case-insensitive, optional space.
@@ -170,23 +170,76 @@ def scheme_and_host(raw: str) -> str:
     return f"{parts.scheme}://{host}/***"
 
 
+_POSTGRES_SCHEMES = {"postgresql", "postgres"}
+DEFAULT_POSTGRES_PORT = 5432
+# The libpq options a WAREHOUSE_URL may carry in its query string, passed to the platform's
+# connections and to dbt's alike. Anything else is refused rather than silently ignored; libpq's
+# variables (PGSSLROOTCERT, PGSSLCERT, ...) apply to both as usual.
+_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+POSTGRES_OPTIONS = ("sslmode", "connect_timeout")
+
+
 @dataclass(frozen=True)
 class WarehouseTarget:
-    """Which engine the warehouse is, and where its file lives."""
+    """Which engine the warehouse is, and where: a DuckDB file, a PostgreSQL database, or Spark.
+
+    `path` is the DuckDB file (None on PostgreSQL). On PostgreSQL, `host`, `port`, `user` and
+    `database` say where to log in; `password` is the URL's own, if it has one (otherwise
+    libpq reads `PGPASSWORD`), and never appears in `describe()`, `repr()` or an error.
+    `options` are the URL's libpq options (`sslmode`, ...), in the order given.
+
+    On Spark, `spark_master` is `local[*]` (a local session whose tables live in the folder
+    `warehouse_dir`), or a standalone cluster's `spark://host:port` (`host`, `port` too);
+    `spark_connect` is a Spark Connect URL (`sc://host:port`, maybe with `;token=...`, so never
+    shown whole). On a cluster or Spark Connect the tables' folder comes from
+    `SPARK_WAREHOUSE_DIR`.
+    """
 
     backend: str
-    path: Path
+    path: Path | None = None
+    host: str = ""
+    port: int = DEFAULT_POSTGRES_PORT
+    user: str = ""
+    database: str = ""
+    password: str | None = field(default=None, repr=False)
+    options: tuple[tuple[str, str], ...] = ()
+    spark_master: str = ""
+    spark_connect: str | None = field(default=None, repr=False)
+    warehouse_dir: str = ""
 
     def describe(self) -> str:
         """A description safe for logs and metadata (never carries a password)."""
-        return f"{self.backend}:{self.path}"
+        if self.backend == "duckdb":
+            return f"{self.backend}:{self.path}"
+        if self.backend == "spark":
+            if self.spark_connect is not None:
+                return f"sc://{self.host}:{self.port}"
+            if self.spark_master.startswith("local"):
+                return f"spark://{self.warehouse_dir}"
+            return self.spark_master
+        query = "&".join(f"{name}={value}" for name, value in self.options)
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        where = f"postgresql://{self.user}@{host}:{self.port}/{self.database}"
+        return f"{where}?{query}" if query else where
+
+    @property
+    def file(self) -> Path:
+        """The DuckDB file; a `ValueError` for a server, which has none."""
+        if self.path is None:
+            raise ValueError(f"the {self.backend} warehouse {self.describe()} is not a file")
+        return self.path
 
 
 def warehouse_target(raw: str) -> WarehouseTarget:
-    """`duckdb:///relative.duckdb`, `duckdb:////abs.duckdb` or a bare path, as a target."""
+    """`duckdb:///relative.duckdb`, `duckdb:////abs.duckdb` or a bare path (a DuckDB file),
+    `postgresql://user[:password]@host[:port]/database[?sslmode=...]` (`postgres://` too), or
+    Spark: `spark:///absolute/folder`, `spark://host[:7077]` or `sc://host[:15002]`."""
     url = raw.strip()
     if not url:
-        raise ValueError("set it to duckdb:///path/to/file.duckdb, or unset it for the default")
+        raise ValueError(
+            "set it to duckdb:///path/to/file.duckdb or postgresql://user@host/database, "
+            "or unset it for the default"
+        )
     if "://" not in url:
         return _duckdb_target(url)
     scheme, _, rest = url.partition("://")
@@ -198,13 +251,19 @@ def warehouse_target(raw: str) -> WarehouseTarget:
                 "(three slashes, then the path)"
             )
         return _duckdb_target(rest[1:])
-    if scheme in {"postgres", "postgresql", "postgresql+psycopg"}:
+    if scheme in _POSTGRES_SCHEMES:
+        return _postgres_target(url)
+    if scheme in {"spark", "sc"}:
+        return spark_target(url)
+    if scheme.startswith(("postgres+", "postgresql+")):
         raise ValueError(
-            "names a PostgreSQL server, and this release computes in DuckDB only: set it to "
-            "duckdb:///path/to/file.duckdb"
+            "names a driver in its scheme: write postgresql://user@host:port/database "
+            "(the platform chooses its own driver)"
         )
     raise ValueError(
-        f"has the scheme {scheme!r}, which is not supported: use duckdb:///path/to/file.duckdb"
+        f"has the scheme {scheme!r}, which is not supported: use duckdb:///path/to/file.duckdb, "
+        "postgresql://user@host:port/database, spark:///absolute/folder, spark://host:7077 "
+        "or sc://host:15002"
     )
 
 
@@ -217,6 +276,222 @@ def _duckdb_target(path_text: str) -> WarehouseTarget:
             "empty database. Name a file instead"
         )
     return WarehouseTarget(backend="duckdb", path=Path(path_text))
+
+
+_POSTGRES_FORM = "postgresql://user@host:port/database"
+
+
+def _postgres_target(url: str) -> WarehouseTarget:
+    """A PostgreSQL URL as a target. Messages never repeat the URL: it may hold a password."""
+    if any(c.isspace() for c in url):
+        raise ValueError("must not contain spaces or line breaks: copy it again, whole")
+    parts = urlsplit(url)
+    if parts.fragment:
+        raise ValueError(f"has a #fragment, which means nothing here: use {_POSTGRES_FORM}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(
+            f"has a port that is not a number from 1 to 65535: use {_POSTGRES_FORM}"
+        ) from None
+    if port == 0:
+        raise ValueError(f"has a port that is not a number from 1 to 65535: use {_POSTGRES_FORM}")
+    host = parts.hostname or ""
+    user = unquote(parts.username or "")
+    database = unquote(parts.path[1:]) if parts.path.startswith("/") else ""
+    if not host:
+        raise ValueError(f"names no host: use {_POSTGRES_FORM}")
+    if not user:
+        raise ValueError(f"names no user: use {_POSTGRES_FORM}")
+    if not database:
+        raise ValueError(f"names no database: use {_POSTGRES_FORM}")
+    if "/" in database:
+        raise ValueError(f"names more than one database (a / in its path): use {_POSTGRES_FORM}")
+    password = unquote(parts.password) if parts.password is not None else None
+    return WarehouseTarget(
+        backend="postgres",
+        host=host,
+        port=port or DEFAULT_POSTGRES_PORT,
+        user=user,
+        database=database,
+        password=password or None,
+        options=_postgres_options(parts.query),
+    )
+
+
+def _postgres_options(query: str) -> tuple[tuple[str, str], ...]:
+    options = []
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name not in POSTGRES_OPTIONS:
+            raise ValueError(
+                f"has the option {name!r}, which the platform does not pass on: use only "
+                f"{', '.join(POSTGRES_OPTIONS)}"
+            )
+        if name == "sslmode" and value not in _SSLMODES:
+            raise ValueError(
+                f"has an sslmode libpq does not know: use one of {', '.join(_SSLMODES)}"
+            )
+        if name == "connect_timeout" and not value.isdigit():
+            raise ValueError("has a connect_timeout that is not whole seconds, e.g. 10")
+        options.append((name, value))
+    return tuple(options)
+
+
+# --- Spark warehouses ---------------------------------------------------------------------------
+
+DEFAULT_SPARK_PORT = 7077
+DEFAULT_SPARK_CONNECT_PORT = 15002
+# Characters a warehouse folder may not hold: it is a Spark path (bound, never formatted into
+# SQL, but `,` `{` `}` and glob characters mean something to Hadoop's paths), and a line break
+# or a quote in a folder's name is far more likely a mistake than a name.
+_SPARK_DIR_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f'\"`\\,{}*?\[\]]")
+
+
+def spark_target(url: str) -> WarehouseTarget:
+    """`spark:///absolute/folder` (a local session, its tables in that folder), `spark://host
+    [:port]` (a standalone cluster) or `sc://host[:port][/;params]` (Spark Connect)."""
+    if any(c.isspace() for c in url):
+        raise ValueError("must not contain spaces or line breaks: copy it again, whole")
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() == "sc":
+        return _spark_connect_target(url)
+    if rest.startswith("/"):
+        return _spark_local_target(unquote(rest))
+    return _spark_cluster_target(url)
+
+
+def _spark_local_target(folder: str) -> WarehouseTarget:
+    if not folder.startswith("/") or folder.startswith("//"):
+        raise ValueError(
+            "must name an absolute folder: spark:///absolute/folder (three slashes, then the "
+            "path from the root)"
+        )
+    folder = folder.rstrip("/") or "/"
+    if folder == "/":
+        raise ValueError("names the root folder: use spark:///absolute/folder for the tables")
+    if _SPARK_DIR_FORBIDDEN.search(folder):
+        raise ValueError(
+            "names a folder with a character Spark paths cannot take as written (a quote, a "
+            "backslash, a comma, braces, brackets, * or ?): choose a plainer folder name"
+        )
+    return WarehouseTarget(backend="spark", spark_master="local[*]", warehouse_dir=folder)
+
+
+def _host_and_port(url: str, default_port: int, form: str) -> tuple[str, int, str]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"has a port that is not a number from 1 to 65535: use {form}") from None
+    if port == 0:
+        raise ValueError(f"has a port that is not a number from 1 to 65535: use {form}")
+    if parts.username or parts.password:
+        raise ValueError(f"must not carry a user or password before the host: use {form}")
+    if not parts.hostname:
+        raise ValueError(f"names no host: use {form}")
+    return parts.hostname, port or default_port, parts.path
+
+
+def _spark_cluster_target(url: str) -> WarehouseTarget:
+    form = "spark://host:7077 (or spark:///absolute/folder for a local session)"
+    if "?" in url or "#" in url:
+        raise ValueError(f"has a query or fragment, which means nothing here: use {form}")
+    host, port, path = _host_and_port(url, DEFAULT_SPARK_PORT, form)
+    if path not in ("", "/"):
+        raise ValueError(
+            "names a folder after the cluster's host: a cluster's tables live in "
+            "SPARK_WAREHOUSE_DIR (a folder every node sees); write spark://host:7077"
+        )
+    return WarehouseTarget(
+        backend="spark", host=host, port=port, spark_master=f"spark://{host}:{port}"
+    )
+
+
+def _spark_connect_target(url: str) -> WarehouseTarget:
+    form = "sc://host:15002"
+    # Spark Connect's own form: sc://host:port/;param=value;param=value (token, use_ssl, ...).
+    address, _, params = url.partition("/;")
+    if "?" in url or "#" in url:
+        raise ValueError(f"has a query or fragment: write parameters as {form}/;token=...")
+    host, port, path = _host_and_port(address, DEFAULT_SPARK_CONNECT_PORT, form)
+    if path not in ("", "/"):
+        raise ValueError(f"has a path after the host, which Spark Connect does not take: {form}")
+    for param in filter(None, params.split(";")):
+        if "=" not in param:
+            raise ValueError(f"has a parameter without a value: write {form}/;name=value")
+    return WarehouseTarget(backend="spark", host=host, port=port, spark_connect=url)
+
+
+def spark_memory(raw: str) -> str:
+    """A JVM memory size as Spark takes it (`512m`, `2g`, `1t`), at least 512m."""
+    match = re.fullmatch(r"(\d+)([kmgt])", raw.strip().lower())
+    if not match:
+        raise ValueError("is not a JVM memory size: a whole number and k, m, g or t, e.g. 2g")
+    size = int(match.group(1)) * 1024 ** "kmgt".index(match.group(2))
+    if size < 512 * 1024:
+        raise ValueError("is too small for a Spark driver: use at least 512m, e.g. 2g")
+    return raw.strip().lower()
+
+
+def spark_warehouse_dir(raw: str) -> str:
+    """Empty, an absolute folder, or a URI (`hdfs://...`, `file:///...`) every node sees."""
+    folder = raw.strip()
+    if not folder:
+        return ""
+    if not (folder.startswith("/") or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", folder)):
+        raise ValueError("must be an absolute folder or a URI such as hdfs://namenode/warehouse")
+    if _SPARK_DIR_FORBIDDEN.search(folder):
+        raise ValueError("holds a character Spark paths cannot take as written (a quote, ...)")
+    return folder.rstrip("/")
+
+
+def spark_conf(raw: str) -> tuple[tuple[str, str], ...]:
+    """Extra Spark settings: a JSON object of `spark.*` keys to values, e.g.
+    `{"spark.executor.memory": "4g"}`; empty for none. Values may be secrets: never echoed."""
+    import json
+
+    if not raw.strip():
+        return ()
+    try:
+        settings = json.loads(raw)
+    except ValueError:
+        raise ValueError(
+            'is not a JSON object: write {"spark.executor.memory": "4g", ...}'
+        ) from None
+    if not isinstance(settings, dict):
+        raise ValueError('must be a JSON object: {"spark.executor.memory": "4g", ...}')
+    pairs = []
+    for key, value in settings.items():
+        if not key.startswith("spark."):
+            raise ValueError(f"has the key {key!r}: every key is a Spark setting, spark.*")
+        if key in _SPARK_RESERVED:
+            raise ValueError(
+                f"sets {key}, which the platform sets itself (WAREHOUSE_URL, "
+                "SPARK_WAREHOUSE_DIR and docs/spark.md say how each is chosen)"
+            )
+        if value is None or not isinstance(value, str | int | float | bool):
+            raise ValueError(f"gives {key} a value that is not text, a number or true/false")
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        pairs.append((key, text))
+    return tuple(pairs)
+
+
+# Mirrors `warehouse.spark.session.RESERVED_KEYS` (kept here so the CLI needs no PySpark).
+_SPARK_RESERVED = frozenset(
+    {
+        "spark.master",
+        "spark.remote",
+        "spark.sql.warehouse.dir",
+        "spark.sql.catalogImplementation",
+        "spark.sql.hive.manageFilesourcePartitions",
+        "spark.sql.session.timeZone",
+        "spark.sql.timestampType",
+        "spark.sql.sources.partitionOverwriteMode",
+        "spark.sql.ansi.enabled",
+        "spark.ui.enabled",
+        "spark.ui.showConsoleProgress",
+    }
+)
 
 
 def landing_root(raw: str) -> Path:

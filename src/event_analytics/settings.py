@@ -4,10 +4,10 @@ Each `Setting` names one variable, the local default that makes a fresh clone wo
 configuration, and the one function that turns its text into a value (see `setting_parsers`).
 The platform reads settings only through `Setting.value()` / `Setting.parse()`, so the command
 line, the resources, the sensors and `event-analytics check-config` can never read the same
-variable in two ways. (dbt reads DBT_TARGET and the PG* variables itself, through
-`dbt_project/profiles.yml`, and so does the login check of `dbt/target.py`, with the defaults
-declared here: a test keeps them in step.) `SETTINGS` is the registry: check-config validates
-all of it, and the README's table and `.env.example` list exactly it (a test checks that too).
+variable in two ways. (libpq reads PGPASSWORD itself too; dbt's profile gets the warehouse
+from the platform, `event_analytics.dbt.environment`.) `SETTINGS` is the registry:
+check-config validates all of it, and the README's table and `.env.example` list exactly it
+(a test checks that too).
 
 When each setting is checked:
 - a setting a resource takes (`resource=...`) is handed to it as a `dagster.EnvVar` when set,
@@ -16,7 +16,7 @@ When each setting is checked:
 - every other setting is checked when the code location loads (`defs/resources.py`), so a bad
   threshold stops the platform before any run starts, with one message per problem.
 
-Not settings of the platform: `DAGSTER_HOME` (Dagster's own), the `EVENT_ANALYTICS_DUCKDB_*`
+Not settings of the platform: `DAGSTER_HOME` (Dagster's own), the `EVENT_ANALYTICS_*`
 variables the platform sets for dbt's subprocess (`event_analytics.dbt.environment`), and the
 standard `AWS_*` variables boto3 reads itself for an `s3://` landing zone.
 """
@@ -130,8 +130,13 @@ class Rule:
 WAREHOUSE_URL = Setting(
     "WAREHOUSE_URL",
     "duckdb:///data/warehouse.duckdb",
-    "Where the tables live: `duckdb:///relative/path.duckdb` or `duckdb:////absolute/path`. "
-    "The file's folder must exist. May carry a password, so it is never shown in full.",
+    "Where the tables live, and which engine computes them: `duckdb:///relative/path.duckdb` "
+    "or `duckdb:////absolute/path` (the file's folder must exist), or "
+    "`postgresql://user@host:port/database` (password from PGPASSWORD or the URL, libpq "
+    "options such as `?sslmode=require`), or Spark: `spark:///absolute/folder` (a local "
+    "session), `spark://host:7077` (a cluster) or `sc://host:15002` (Spark Connect); the "
+    "marts' dbt target follows it. May carry a "
+    "password, so it is never shown in full.",
     parsers.warehouse_target,
     secret=True,
     resource="warehouse",
@@ -153,6 +158,61 @@ DUCKDB_LOCK_TIMEOUT_SECONDS = Setting(
     parsers.whole_number(0),
     resource="warehouse",
     error=WarehouseConfigError,
+)
+
+# --- Spark warehouse (docs/spark.md) ---------------------------------------------------------
+# Read by the warehouse resource when WAREHOUSE_URL names Spark (spark://..., sc://...).
+
+SPARK_WAREHOUSE_DIR = Setting(
+    "SPARK_WAREHOUSE_DIR",
+    "",
+    "Where a Spark cluster's tables live: a folder or URI every node sees (e.g. "
+    "hdfs://namenode/warehouse); required with WAREHOUSE_URL=spark://host:port, optional with "
+    "sc:// (default: the server's own), unused with spark:///folder, which names it.",
+    parsers.spark_warehouse_dir,
+    resource="warehouse",
+    error=WarehouseConfigError,
+)
+SPARK_DRIVER_MEMORY = Setting(
+    "SPARK_DRIVER_MEMORY",
+    "2g",
+    "Memory of the Spark driver's JVM (in local mode the executors' too), e.g. 2g, 8g.",
+    parsers.spark_memory,
+    resource="warehouse",
+    error=WarehouseConfigError,
+)
+SPARK_CONF = Setting(
+    "SPARK_CONF",
+    "",
+    'Extra Spark settings as a JSON object, e.g. {"spark.executor.memory": "4g"}; may carry '
+    "credentials, so it is never shown.",
+    parsers.spark_conf,
+    secret=True,
+    resource="warehouse",
+    error=WarehouseConfigError,
+)
+
+
+def check_spark_warehouse_dir(target: parsers.WarehouseTarget, folder: str) -> None:
+    """A standalone Spark cluster needs to be told where its tables live."""
+    if target.backend == "spark" and target.spark_master.startswith("spark://") and not folder:
+        raise WarehouseConfigError(
+            f"{WAREHOUSE_URL.env_var} names the Spark cluster {target.describe()}, but "
+            f"{SPARK_WAREHOUSE_DIR.env_var} is not set: set it to a folder every node of the "
+            "cluster sees (e.g. hdfs://namenode/warehouse)."
+        )
+
+
+# --- PostgreSQL warehouse -----------------------------------------------------------------------
+# libpq (psycopg, and dbt-postgres in dbt's subprocess) reads PGPASSWORD itself, like its other
+# variables (PGSSLMODE, PGCONNECT_TIMEOUT, ...); the platform hands it to dbt's profile as well.
+
+PGPASSWORD = Setting(
+    "PGPASSWORD",
+    "",
+    "Password of the PostgreSQL warehouse when WAREHOUSE_URL carries none (a secret).",
+    parsers.text,
+    secret=True,
 )
 
 # --- Landing zone and partitions --------------------------------------------------------------
@@ -246,49 +306,6 @@ SLACK_CHANNEL = Setting(
     resource="notifier",
 )
 
-# --- dbt marts (docs/marts.md) ----------------------------------------------------------------
-# dbt reads the PG* variables itself (dbt_project/profiles.yml, with these same defaults); the
-# dbt resource checks DBT_TARGET and, for postgres, logs in once when it starts.
-
-DBT_TARGET = Setting(
-    "DBT_TARGET",
-    "duckdb",
-    "The marts' dbt target: `duckdb` (the warehouse file) or `postgres` (libpq's PGHOST, "
-    "PGPORT, PGUSER, PGPASSWORD, PGDATABASE).",
-    parsers.choice("duckdb", "postgres"),
-)
-PGHOST = Setting(
-    "PGHOST",
-    "localhost",
-    "PostgreSQL host (or socket folder) of the dbt `postgres` target.",
-    parsers.word,
-)
-PGPORT = Setting(
-    "PGPORT",
-    "5432",
-    "PostgreSQL port (1-65535) of the dbt `postgres` target.",
-    parsers.whole_number(1, 65535),
-)
-PGUSER = Setting(
-    "PGUSER",
-    "event_analytics",
-    "PostgreSQL user of the dbt `postgres` target.",
-    parsers.word,
-)
-PGPASSWORD = Setting(
-    "PGPASSWORD",
-    "",
-    "PostgreSQL password of the dbt `postgres` target (a secret).",
-    parsers.text,
-    secret=True,
-)
-PGDATABASE = Setting(
-    "PGDATABASE",
-    "event_analytics",
-    "PostgreSQL database of the dbt `postgres` target.",
-    parsers.word,
-)
-
 # --- Landing sensor: retrying a failed load (docs/reliability.md, "Late and changed data") ---
 # Owned by the landing sensor (src/event_analytics/automation/load_retries.py reads them).
 
@@ -324,6 +341,10 @@ SETTINGS: tuple[Setting[Any], ...] = (
     WAREHOUSE_URL,
     DUCKDB_MEMORY_LIMIT,
     DUCKDB_LOCK_TIMEOUT_SECONDS,
+    SPARK_WAREHOUSE_DIR,
+    SPARK_DRIVER_MEMORY,
+    SPARK_CONF,
+    PGPASSWORD,
     EVENTS_LANDING_URL,
     EVENTS_START_DATE,
     RAW_REJECTED_RATIO_MAX,
@@ -334,18 +355,15 @@ SETTINGS: tuple[Setting[Any], ...] = (
     ALERT_WEBHOOK_URL,
     SLACK_BOT_TOKEN,
     SLACK_CHANNEL,
-    DBT_TARGET,
-    PGHOST,
-    PGPORT,
-    PGUSER,
-    PGPASSWORD,
-    PGDATABASE,
     LANDING_LOAD_MAX_ATTEMPTS,
     LANDING_RETRY_BASE_SECONDS,
 )
 """Every setting, in the order the README's table lists them."""
 
-RULES: tuple[Rule, ...] = (Rule((RAW_VOLUME_MIN_RATIO, RAW_VOLUME_MAX_RATIO), check_volume_band),)
+RULES: tuple[Rule, ...] = (
+    Rule((RAW_VOLUME_MIN_RATIO, RAW_VOLUME_MAX_RATIO), check_volume_band),
+    Rule((WAREHOUSE_URL, SPARK_WAREHOUSE_DIR), check_spark_warehouse_dir),
+)
 """Conditions on several settings at once."""
 
 CHECKED_AT_LOAD: tuple[Setting[Any], ...] = tuple(s for s in SETTINGS if s.resource is None)

@@ -20,6 +20,10 @@ in production. What each one is for:
 - The check execution history (`EventLogStorage.get_asset_check_execution_history`,
   `PartitionKeyFilter`, `COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES`): whether a check
   completed for one given partition since a failure.
+- The materialization a check evaluated (`AssetCheckEvaluationTargetMaterializationData`),
+  for the per-day check results of `defs/quality/per_day.py`: the UI counts a partition's
+  check result only when it names the partition's latest materialization, and Dagster fills
+  it in only for a check run on one partition (`AssetCheckResult`), never for a range.
 - Freshness states (`DagsterInstance.get_freshness_state_records`, `FreshnessState`,
   `TimeWindowFreshnessPolicy`, `CronFreshnessPolicy`): what Dagster's freshness daemon decided.
   Open-source Dagster shows it in the UI only; there is no public reader.
@@ -44,6 +48,7 @@ from typing import Any
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationPlanned,
+    AssetCheckEvaluationTargetMaterializationData,
 )
 from dagster._core.definitions.freshness import (
     CronFreshnessPolicy,
@@ -185,6 +190,35 @@ def check_executions_since(
         if len(page) < page_size:
             return found
         cursor = page[-1].id
+
+
+# --- what a check evaluated ----------------------------------------------------------------
+
+
+def materializations_checked(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, partitions: Sequence[str]
+) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """The latest materialization of each of `partitions` (those that have one), as a check
+    evaluation names the data it judged."""
+    wanted = set(partitions)
+    found: dict[str, AssetCheckEvaluationTargetMaterializationData] = {}
+
+    def record(entry: dg.EventLogRecord) -> None:
+        if entry.partition_key in wanted and entry.partition_key not in found:
+            found[entry.partition_key] = AssetCheckEvaluationTargetMaterializationData(
+                storage_id=entry.storage_id, run_id=entry.run_id, timestamp=entry.timestamp
+            )
+
+    # One query for all: newest first, so in a run that materialized every day, each day's
+    # latest is among the first len(partitions). A day re-materialized since is looked up alone.
+    latest = dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=list(wanted))
+    for entry in instance.fetch_materializations(latest, limit=len(wanted)).records:
+        record(entry)
+    for partition in sorted(wanted - found.keys()):
+        alone = dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition])
+        for entry in instance.fetch_materializations(alone, limit=1).records:
+            record(entry)
+    return found
 
 
 # --- freshness -----------------------------------------------------------------------------

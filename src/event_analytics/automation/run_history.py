@@ -15,9 +15,9 @@ RAW_EVENTS = dg.AssetKey("raw_events")
 def loaded_digest(instance: dg.DagsterInstance, day_key: str) -> str | None:
     """The folder digest the latest `raw_events` materialization of `day_key` loaded.
 
-    A range run records every day's digest on each day's materialization, so this holds for
-    `make materialize` and for backfills too. None when the day was never loaded (or by a
-    release that did not record digests).
+    Each day's materialization records its own day's digest, in a range run too, so this
+    holds for `make materialize` and for backfills. None when the day was never loaded (or
+    by a release that did not record digests).
     """
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=RAW_EVENTS, asset_partitions=[day_key]), limit=1

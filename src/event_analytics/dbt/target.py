@@ -1,89 +1,62 @@
-"""Which server dbt writes the marts to, checked before any step starts.
+"""Which dbt target writes the marts: the warehouse's own, so there is one setting.
 
-`dbt_project/profiles.yml` has two targets. `duckdb` writes the warehouse file the rest of the
-platform uses. `postgres` writes a PostgreSQL server named by libpq's variables. An unknown
-target, or a server that cannot be reached or refuses the login, is one message naming the
-variables to fix, when the dbt resource starts: not a dbt traceback halfway through a run.
+`dbt_project/profiles.yml` has a target per warehouse backend: `duckdb` writes the DuckDB file
+`WAREHOUSE_URL` names, `postgres` the PostgreSQL database it names, `spark` a local Spark session
+(dbt-spark's `session` method) over the warehouse folder it names. The platform picks the
+target from the parsed URL (`dbt_target`) and hands it, with where to log in, to dbt's
+subprocess (`dbt.environment`). Whether the warehouse can be reached is checked once, when the
+`warehouse` resource starts (the marts' assets require it): an unreachable server or a refused
+login fails before any step, with one message naming `WAREHOUSE_URL`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import psycopg
 from dagster_dbt import DbtCliResource, DbtProject
 
-from event_analytics.settings import DBT_TARGET
+from event_analytics.setting_parsers import WarehouseTarget
 
-TARGETS = ("duckdb", "postgres")
-PG_VARIABLES = "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE"
-# What profiles.yml falls back to when a libpq variable is unset.
-PG_DEFAULTS = {
-    "PGHOST": "localhost",
-    "PGPORT": "5432",
-    "PGUSER": "event_analytics",
-    "PGPASSWORD": "",
-    "PGDATABASE": "event_analytics",
+#: The variable profiles.yml reads its target from (set by the platform, never by hand).
+TARGET_ENV = "EVENT_ANALYTICS_DBT_TARGET"
+#: The warehouse backends profiles.yml has a target for, by the target's name.
+TARGETS = ("duckdb", "postgres", "spark")
+#: Targets whose adapter cannot build the marts as the models are written (docs/spark.md,
+#: "The marts"): dbt-spark refuses the models' `window_replace` incremental strategy (it takes
+#: only append, merge, insert_overwrite and microbatch), and every other mart builds on
+#: `user_activity_daily`, which uses it.
+MARTS_UNSUPPORTED = {
+    "spark": (
+        "The marts do not run on Spark yet: dbt-spark refuses the models' incremental strategy "
+        "`window_replace` (Parquet tables have no DELETE), and every mart builds on "
+        'user_activity_daily, which uses it. docs/spark.md ("The marts") says what each model '
+        "needs; the platform's own tables and checks run on Spark."
+    )
 }
 
 
-class DbtTargetConfigError(ValueError):
-    """`DBT_TARGET` or the server it names cannot be used; the message says which and how."""
-
-
-def dbt_target(environ: Mapping[str, str] | None = None) -> str:
-    """The configured target; raises `DbtTargetConfigError` for one profiles.yml lacks."""
-    env = os.environ if environ is None else environ
-    target = env.get(DBT_TARGET.env_var) or DBT_TARGET.default
-    if target not in TARGETS:
-        raise DbtTargetConfigError(
-            f"{DBT_TARGET.env_var} is {target!r}, which dbt_project/profiles.yml does not "
-            f"define: set it to duckdb (the warehouse file) or postgres ({PG_VARIABLES})."
-        )
-    return target
-
-
-def check_dbt_target(environ: Mapping[str, str] | None = None, timeout_seconds: int = 10) -> str:
-    """Return the target after making sure dbt can use it: for `postgres`, log in once."""
-    env = os.environ if environ is None else environ
-    target = dbt_target(env)
-    if target == "postgres":
-        settings = {name: env.get(name) or default for name, default in PG_DEFAULTS.items()}
-        try:
-            psycopg.connect(
-                host=settings["PGHOST"],
-                port=settings["PGPORT"],
-                user=settings["PGUSER"],
-                password=settings["PGPASSWORD"],
-                dbname=settings["PGDATABASE"],
-                connect_timeout=timeout_seconds,
-            ).close()
-        except psycopg.Error as error:
-            reason = " ".join(str(error).split())
-            if settings["PGPASSWORD"]:
-                reason = reason.replace(settings["PGPASSWORD"], "***")
-            if not reason.endswith((".", "?", "!")):
-                reason += "."
-            raise DbtTargetConfigError(
-                f"{DBT_TARGET.env_var}=postgres, but PostgreSQL at "
-                f"{settings['PGHOST']}:{settings['PGPORT']} (database {settings['PGDATABASE']}, "
-                f"user {settings['PGUSER']}) cannot be used: {reason} Start the server or "
-                f"point {PG_VARIABLES} at one that runs and accepts this login."
-            ) from None
-    return target
+def dbt_target(target: WarehouseTarget) -> str:
+    """The profile's target for the warehouse `target` (the same name as its backend)."""
+    if target.backend not in TARGETS:
+        raise ValueError(f"dbt_project/profiles.yml has no target for {target.backend!r}")
+    return target.backend
 
 
 class MartsDbtResource(DbtCliResource):
-    """dbt for the marts: checks its target (`DBT_TARGET`) before any step does work."""
+    """dbt for the marts, on the warehouse's target (`dbt.environment`)."""
 
     # Spelled out so type checkers see DbtCliResource's own signature, DbtProject included.
     def __init__(self, project_dir: str | Path | DbtProject, **kwargs: Any) -> None:
         super().__init__(project_dir=project_dir, **kwargs)
 
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        check_dbt_target()
-        super().setup_for_execution(context)
+    def cli(self, args: Sequence[str], **kwargs: Any) -> Any:
+        """`dbt ARGS`, unless the warehouse's target cannot build the marts: then one message
+        saying why, before dbt starts (rather than a dbt error per model)."""
+        reason = MARTS_UNSUPPORTED.get(os.environ.get(TARGET_ENV, ""))
+        if reason is not None and "parse" not in args:
+            raise dg.Failure(description=reason)
+        return super().cli(args, **kwargs)

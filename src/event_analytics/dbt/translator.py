@@ -11,7 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
 
-from event_analytics.policies import FOLLOW_UPSTREAM
+from event_analytics.policies import CRITICAL_FRESHNESS, FOLLOW_UPSTREAM, WAREHOUSE_BACKEND
 
 MARTS_GROUP = "marts"
 
@@ -57,6 +57,21 @@ class MartsTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "model":
             return dg.AssetKey(dbt_resource_props["name"])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> dg.AssetSpec:
+        # The marts are what people read, so they carry the same SLA as daily_summary: a mart
+        # that stops being rebuilt turns DEGRADED and pages (`event-analytics doctor`'s
+        # critical-without-freshness rule found the leaves without one). Their kind is the
+        # engine WAREHOUSE_URL names, like the platform's assets, not whichever adapter the
+        # manifest was parsed with: on a server they are not DuckDB writers (nor in its pool).
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if self.get_resource_props(manifest, unique_id)["resource_type"] != "model":
+            return spec
+        return spec.replace_attributes(
+            freshness_policy=CRITICAL_FRESHNESS, kinds={"dbt", WAREHOUSE_BACKEND}
+        )
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         # The schema file's description is written for the table's readers; dagster-dbt would

@@ -8,6 +8,9 @@ from event_analytics.settings import (
     DUCKDB_LOCK_TIMEOUT_SECONDS,
     DUCKDB_MEMORY_LIMIT,
     EVENTS_LANDING_URL,
+    SPARK_CONF,
+    SPARK_DRIVER_MEMORY,
+    SPARK_WAREHOUSE_DIR,
     WAREHOUSE_URL,
     check_settings,
 )
@@ -29,6 +32,9 @@ def resources() -> dg.Definitions:
                 url=WAREHOUSE_URL.for_resource(),
                 memory_limit=DUCKDB_MEMORY_LIMIT.for_resource(),
                 lock_timeout_seconds=DUCKDB_LOCK_TIMEOUT_SECONDS.for_int_resource(),
+                spark_warehouse_dir=SPARK_WAREHOUSE_DIR.for_resource(),
+                spark_driver_memory=SPARK_DRIVER_MEMORY.for_resource(),
+                spark_conf=SPARK_CONF.for_resource(),
             ),
             "landing": LandingZoneResource(url=EVENTS_LANDING_URL.for_resource()),
         }

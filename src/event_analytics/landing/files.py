@@ -6,8 +6,9 @@ import datetime as dt
 import gzip
 import hashlib
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -72,3 +73,37 @@ def decode_file(landed: LandedFile, data: bytes) -> bytes:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as error:
         raise CorruptFileError(f"cannot decompress {landed.relative_path}: {error}") from error
+
+
+def line_chunks(stream: BinaryIO, chunk_bytes: int) -> Iterator[memoryview]:
+    """The stream's bytes in pieces of about `chunk_bytes`, each ending with a whole line
+    (after its `\n`), except the last, which ends where the stream does.
+
+    A line is never split between two pieces; one longer than `chunk_bytes` makes its piece
+    as long as the line. Pieces are views into the bytes read, not copies.
+    """
+    carry = b""
+    while block := stream.read(chunk_bytes):
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # no line ends in it yet: read on
+            carry = data
+            continue
+        view = memoryview(data)
+        yield view[:cut]
+        carry = bytes(view[cut:])
+    if carry:
+        yield memoryview(carry)
+
+
+def decoded_stream(landed: LandedFile, raw: BinaryIO) -> BinaryIO:
+    """The file's content as a stream: decompressed on the fly when gzipped."""
+    if not landed.is_gzip:
+        return raw
+    if landed.size_bytes == 0:
+        # Zero bytes is not a gzip stream: most likely a producer's write that never finished.
+        raise CorruptFileError(f"{landed.relative_path} is empty, not a gzip stream")
+    return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+
+
+GZIP_ERRORS = (OSError, EOFError, zlib.error)

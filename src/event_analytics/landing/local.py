@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from event_analytics.landing.storage import StoredFile
 from event_analytics.locations import check_landing_root
@@ -36,3 +37,6 @@ class LocalFolder:
 
     def read_bytes(self, relative_path: str) -> bytes:
         return (self.root / relative_path).read_bytes()
+
+    def open(self, relative_path: str) -> BinaryIO:
+        return (self.root / relative_path).open("rb")

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from event_analytics.landing.files import LandedFile, decode_file, folder_digest, is_event_file
+from event_analytics.landing.files import (
+    GZIP_ERRORS,
+    CorruptFileError,
+    LandedFile,
+    decode_file,
+    decoded_stream,
+    folder_digest,
+    is_event_file,
+    line_chunks,
+)
 from event_analytics.landing.local import LocalFolder
 from event_analytics.landing.storage import LandingStorage
 from event_analytics.setting_parsers import LandingLocation, S3Location
@@ -103,6 +113,24 @@ class LandingZoneResource(dg.ConfigurableResource):
     def read(self, landed: LandedFile) -> bytes:
         """The file's content, decompressed; raises `CorruptFileError` if it cannot be."""
         return decode_file(landed, self.storage().read_bytes(landed.relative_path))
+
+    def read_chunks(self, landed: LandedFile, chunk_bytes: int) -> Iterator[memoryview]:
+        """The file's content, decompressed on the fly, in pieces of whole lines of about
+        `chunk_bytes` (see `line_chunks`): a file of any size is read in bounded memory.
+
+        Raises `CorruptFileError` when the content cannot be read to its end (a gzip stream
+        that is truncated or fails its check): possibly after some pieces were given.
+        """
+        with self.storage().open(landed.relative_path) as raw:
+            stream = decoded_stream(landed, raw)
+            try:
+                yield from line_chunks(stream, chunk_bytes)
+            except GZIP_ERRORS as error:
+                if not landed.is_gzip:
+                    raise
+                raise CorruptFileError(
+                    f"cannot decompress {landed.relative_path}: {error}"
+                ) from error
 
     def digest(self, day: dt.date) -> str:
         """The day folder's state (file names, sizes, modification times and, on S3, ETags)

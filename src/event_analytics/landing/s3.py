@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import boto3
@@ -142,6 +142,14 @@ class S3Storage:
             )
             content: bytes = answer["Body"].read()
         return content
+
+    def open(self, relative_path: str) -> BinaryIO:
+        with self._explained():
+            answer = self.client.get_object(
+                Bucket=self.location.bucket, Key=self.location.key(relative_path)
+            )
+        body: BinaryIO = answer["Body"]  # botocore's StreamingBody reads in pieces
+        return body
 
     def _pages(self, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self.client.get_paginator("list_objects_v2")

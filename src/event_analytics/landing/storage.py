@@ -10,7 +10,7 @@ every caller of the resource unaware of where the files are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,6 @@ class LandingStorage(Protocol):
 
     def read_bytes(self, relative_path: str) -> bytes:
         """The whole content, as stored, of the file at `relative_path` under the root."""
+
+    def open(self, relative_path: str) -> BinaryIO:
+        """The content, as stored, as a stream to read in pieces (the caller closes it)."""

@@ -10,14 +10,18 @@ running `validate_lines.sql`; the contract it enforces is docs/landing-zone.md.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from event_analytics.validator.lines import LINES_SCHEMA, lines_table, view_lengths
 
@@ -32,28 +36,31 @@ PASS_BYTES = 16 * 1024 * 1024
 # such lines (the normal case) is judged in one pass, which DuckDB spreads over every core.
 SMALL_LINE_BYTES = PASS_BYTES // 2048
 
-_ROWS = """
-SELECT event_id, user_id, event_type, occurred_at, partition_date AS event_date, revenue,
-       CAST(properties AS VARCHAR) AS properties, CAST(extra AS VARCHAR) AS extra,
-       CAST(source_file AS VARCHAR) AS source_file, line_number AS source_line
+# Rows per Arrow batch streamed out of the engine (DuckDB's row group size): several of them
+# let the warehouse insert in parallel.
+CHUNK_ROWS = 122_880
+
+_VERDICTS = """
+SELECT partition_date, CAST(source_file AS VARCHAR) AS source_file, line_number, is_blank,
+       reason, detail, raw_line, event_id, user_id, event_type, occurred_at, revenue,
+       CAST(properties AS VARCHAR) AS properties, CAST(extra AS VARCHAR) AS extra
 FROM validated
-WHERE NOT is_blank AND reason IS NULL
 """
-_REJECTED = """
-SELECT partition_date, CAST(source_file AS VARCHAR) AS source_file, line_number, raw_line,
-       reason, detail
-FROM validated
-WHERE NOT is_blank AND reason IS NOT NULL
-"""
-_TALLY = """
-SELECT CAST(source_file AS VARCHAR) AS source_file,
-       count(*) FILTER (WHERE NOT is_blank) AS lines_read,
-       count(*) FILTER (WHERE is_blank) AS blank_lines,
-       count(*) FILTER (WHERE NOT is_blank AND reason IS NULL) AS rows_loaded,
-       count(*) FILTER (WHERE NOT is_blank AND reason IS NOT NULL) AS rows_rejected
-FROM validated
-GROUP BY ALL
-"""
+# The verdicts' columns that make a row of raw.events, and of raw.rejected_events.
+_ROW_COLUMNS = {
+    "event_id": "event_id",
+    "user_id": "user_id",
+    "event_type": "event_type",
+    "occurred_at": "occurred_at",
+    "event_date": "partition_date",
+    "revenue": "revenue",
+    "properties": "properties",
+    "extra": "extra",
+    "source_file": "source_file",
+    "source_line": "line_number",
+}
+_REJECTED_COLUMNS = ("partition_date", "source_file", "line_number", "raw_line", "reason", "detail")
+_TALLY_COLUMNS = ("lines_read", "blank_lines", "rows_loaded", "rows_rejected")
 
 
 @dataclass(frozen=True)
@@ -101,34 +108,47 @@ def _describe(lines: pa.Table) -> str:
     return f"lines {first} to {last} ({size} bytes)"
 
 
-def _judge(engine: duckdb.DuckDBPyConnection, lines: pa.Table) -> ValidatedLines:
-    engine.register("landed_lines", lines)
-    try:
-        engine.execute(_script()[-1])
-    except duckdb.Error as error:  # e.g. out of memory: say on which lines
-        error.add_note(f"While validating {_describe(lines)}.")
-        raise
-    finally:
-        engine.unregister("landed_lines")
-    return ValidatedLines(
-        rows=engine.sql(_ROWS).to_arrow_table(),
-        rejected=engine.sql(_REJECTED).to_arrow_table(),
-        tally=engine.sql(_TALLY).to_arrow_table(),
+def _split(verdicts: pa.RecordBatch) -> ValidatedLines:
+    """One streamed batch of verdicts as rows, rejections and per-file tallies."""
+    blank = verdicts.column("is_blank")
+    reason = verdicts.column("reason")
+    read = pc.invert(blank)
+    loaded = pc.and_(read, pc.is_null(reason))
+    rejected = pc.and_(read, pc.is_valid(reason))
+    table = pa.Table.from_batches([verdicts])
+    # Usually every line of a batch loads: then the rows are the batch itself, not a copy.
+    rows = table if pc.all(loaded).as_py() else table.filter(loaded)
+    counts = pa.table(
+        {
+            "source_file": table.column("source_file"),
+            "lines_read": pc.cast(read, pa.int64()),
+            "blank_lines": pc.cast(blank, pa.int64()),
+            "rows_loaded": pc.cast(loaded, pa.int64()),
+            "rows_rejected": pc.cast(rejected, pa.int64()),
+        }
     )
+    return ValidatedLines(
+        rows=pa.table({name: rows.column(source) for name, source in _ROW_COLUMNS.items()}),
+        rejected=table.filter(rejected).select(list(_REJECTED_COLUMNS)),
+        tally=_sum_by_file(counts),
+    )
+
+
+def _sum_by_file(counts: pa.Table) -> pa.Table:
+    summed = counts.group_by("source_file", use_threads=False).aggregate(
+        [(name, "sum") for name in _TALLY_COLUMNS]
+    )
+    return summed.rename_columns([name.removesuffix("_sum") for name in summed.column_names])
 
 
 def _combine(parts: list[ValidatedLines]) -> ValidatedLines:
+    """Several parts of one batch's result as one (their tallies summed per file)."""
     if len(parts) == 1:
         return parts[0]
-    tally = pa.concat_tables([p.tally for p in parts])
-    summed = tally.group_by("source_file", use_threads=False).aggregate(
-        [(name, "sum") for name in tally.column_names[1:]]
-    )
-    summed = summed.rename_columns([name.removesuffix("_sum") for name in summed.column_names])
     return ValidatedLines(
         rows=pa.concat_tables([p.rows for p in parts]),
         rejected=pa.concat_tables([p.rejected for p in parts]),
-        tally=summed.select(tally.column_names),
+        tally=_sum_by_file(pa.concat_tables([p.tally for p in parts])),
     )
 
 
@@ -141,9 +161,13 @@ class LineValidator:
     """
 
     def __init__(self, memory_limit: str | None = None) -> None:
-        config: dict[str, str | bool | int | float | list[str]] = (
-            {"memory_limit": memory_limit} if memory_limit else {}
-        )
+        config: dict[str, str | bool | int | float | list[str]] = {
+            # Where the engine spills past its memory limit (created only if it does), rather
+            # than DuckDB's default `.tmp` in whatever folder the process runs in.
+            "temp_directory": str(Path(tempfile.gettempdir()) / f"event-analytics-{os.getpid()}")
+        }
+        if memory_limit:
+            config["memory_limit"] = memory_limit
         self._engine = duckdb.connect(config=config)
         # Timestamps are judged in UTC; the zone only matters when parsing offsets.
         self._engine.execute("SET TimeZone = 'UTC'")
@@ -159,12 +183,32 @@ class LineValidator:
     def close(self) -> None:
         self._engine.close()
 
-    def validate(self, lines: pa.Table) -> ValidatedLines:
-        """Judge a batch of landed lines (see `LINES_SCHEMA`) against the contract.
+    def stream(self, lines: pa.Table) -> Iterator[ValidatedLines]:
+        """Judge a batch of landed lines (see `LINES_SCHEMA`) against the contract, and give
+        the result in parts of at most `CHUNK_ROWS` lines, as the engine produces them.
 
-        The result holds every non-blank line exactly once, as a row or as a rejection.
+        Together the parts hold every non-blank line exactly once, as a row or a rejection.
         """
-        return _combine([_judge(self._engine, part) for part in _passes(lines)])
+        for part in _passes(lines):
+            self._engine.register("landed_lines", part)
+            try:
+                self._engine.execute(_script()[-1])  # the view over this pass
+                reader = self._engine.sql(_VERDICTS).to_arrow_reader(CHUNK_ROWS)
+                produced = False
+                for verdicts in reader:
+                    produced = True
+                    yield _split(verdicts)
+                if not produced:  # no line at all: still one (empty) part, with the schema
+                    yield _split(pa.RecordBatch.from_pylist([], schema=reader.schema))
+            except duckdb.Error as error:  # e.g. out of memory: say on which lines
+                error.add_note(f"While validating {_describe(part)}.")
+                raise
+            finally:
+                self._engine.unregister("landed_lines")
+
+    def validate(self, lines: pa.Table) -> ValidatedLines:
+        """The whole result of `stream` at once (for small batches and tests)."""
+        return _combine(list(self.stream(lines)))
 
 
 def validate_lines(lines: pa.Table, memory_limit: str | None = None) -> ValidatedLines:

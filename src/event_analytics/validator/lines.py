@@ -37,10 +37,10 @@ LINES_SCHEMA = pa.schema(
 )
 
 
-def _bounds(buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _bounds(buffer: np.ndarray, file_start: bool) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive, line break excluded) of every line of a file's bytes."""
     size = len(buffer)
-    first = len(BOM) if bytes(buffer[: len(BOM)]) == BOM else 0
+    first = len(BOM) if file_start and bytes(buffer[: len(BOM)]) == BOM else 0
     if first >= size:  # nothing, or nothing but a BOM: no line (a lone "\n" is one line)
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
@@ -73,7 +73,7 @@ def _views(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.nd
     return views
 
 
-def _all_text(content: bytes, starts: np.ndarray, ends: np.ndarray) -> bool:
+def _all_text(content: bytes | memoryview, starts: np.ndarray, ends: np.ndarray) -> bool:
     """Whether every line is valid UTF-8, checked by Arrow in one vectorized pass.
 
     The lines and the breaks between them, alternately, form one binary array over the
@@ -108,12 +108,22 @@ def _ascii_lines(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np
     return ascii_lines
 
 
-def lines_table(day: dt.date, source_file: str, content: bytes) -> pa.Table:
-    """The file's lines as rows `(partition_date, source_file, line_number, raw, text)`."""
+def lines_table(
+    day: dt.date,
+    source_file: str,
+    content: bytes | memoryview,
+    first_line: int = 1,
+    file_start: bool = True,
+) -> pa.Table:
+    """The lines of a file (or of a piece of it made of whole lines, `first_line` being the
+    number of its first line) as rows `(partition_date, source_file, line_number, raw, text)`.
+
+    A byte-order mark is skipped only at the start of the file (`file_start`).
+    """
     if len(content) >= 2**31:
-        raise ValueError(f"{source_file} is {len(content)} bytes; split files above 2 GiB")
+        raise ValueError(f"{source_file}: a piece of {len(content)} bytes; pieces stay < 2 GiB")
     buffer = np.frombuffer(content, dtype=np.uint8)
-    starts, ends = _bounds(buffer)
+    starts, ends = _bounds(buffer, file_start)
     count = len(starts)
     views = pa.py_buffer(_views(buffer, starts, ends - starts).tobytes())
     data = pa.py_buffer(content)
@@ -131,7 +141,7 @@ def lines_table(day: dt.date, source_file: str, content: bytes) -> pa.Table:
             "source_file": pa.DictionaryArray.from_arrays(
                 pa.array(np.zeros(count, dtype=np.int32)), pa.array([source_file])
             ),
-            "line_number": pa.array(np.arange(1, count + 1, dtype=np.int64)),
+            "line_number": pa.array(np.arange(first_line, first_line + count, dtype=np.int64)),
             "raw": raw,
             "text": text,
         },

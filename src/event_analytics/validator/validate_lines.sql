@@ -1,7 +1,7 @@
--- Judge every line of `landed_lines` against the landing-zone contract (docs/landing-zone.md)
--- and keep the verdict per line in the temp table `validated`. The first failing rule wins, in
--- the contract's order. Runs on an in-memory DuckDB that holds nothing else: the validator's
--- engine, not the warehouse.
+-- Judge every line of `landed_lines` against the landing-zone contract (docs/landing-zone.md):
+-- the view `validated` gives the verdict per line, and the validator streams it out. The first
+-- failing rule wins, in the contract's order. Runs on an in-memory DuckDB that holds nothing
+-- else: the validator's engine, not the warehouse.
 --
 -- Input: partition_date, source_file, line_number, raw (the line's bytes, line break
 -- excluded) and text (the same as VARCHAR, NULL where it still has to be decoded).
@@ -28,7 +28,7 @@ CREATE OR REPLACE TEMP MACRO json_kind(fragment) AS CASE WHEN fragment IS NOT NU
 CREATE OR REPLACE TEMP MACRO json_text(fragment) AS
     CASE WHEN starts_with(fragment, '"') THEN fragment ->> '$' END;
 
-CREATE OR REPLACE TEMP TABLE validated AS
+CREATE OR REPLACE TEMP VIEW validated AS
 WITH decoded AS (
     SELECT partition_date, source_file, line_number, raw,
            coalesce(text, try(decode(raw))) AS line
@@ -222,10 +222,15 @@ judged AS (
                WHEN doc_type <> 'OBJECT' THEN 'not_an_object'
                WHEN duplicated THEN 'duplicate_key'
                WHEN event_id_kind IS NULL THEN 'missing_event_id'
-               WHEN event_id_kind <> 'VARCHAR' OR event_id = '' THEN 'invalid_event_id'
-               WHEN user_id_kind <> 'VARCHAR' THEN 'invalid_user_id'
+               -- A NUL character (only ever the escape \u0000 in valid JSON) cannot be stored
+               -- in a text column of PostgreSQL: rejected in every field stored as text, on
+               -- every backend, so that all hold the same rows.
+               WHEN event_id_kind <> 'VARCHAR' OR event_id = '' OR contains(event_id, chr(0))
+                   THEN 'invalid_event_id'
+               WHEN user_id_kind <> 'VARCHAR' OR contains(user_id, chr(0)) THEN 'invalid_user_id'
                WHEN event_type_kind IS NULL THEN 'missing_event_type'
-               WHEN event_type_kind <> 'VARCHAR' OR event_type = '' THEN 'invalid_event_type'
+               WHEN event_type_kind <> 'VARCHAR' OR event_type = '' OR contains(event_type, chr(0))
+                   THEN 'invalid_event_type'
                WHEN occurred_at_kind IS NULL THEN 'missing_occurred_at'
                WHEN occurred_at IS NULL THEN 'invalid_occurred_at'
                WHEN occurred_at < partition_date::TIMESTAMP
@@ -258,10 +263,16 @@ SELECT
         WHEN 'not_an_object' THEN 'the line is JSON but not an object (it is ' || lower(doc_type) || ')'
         WHEN 'duplicate_key' THEN 'a top-level key appears more than once'
         WHEN 'missing_event_id' THEN 'event_id is missing or null'
-        WHEN 'invalid_event_id' THEN 'event_id must be a non-empty string, got ' || lower(json_type(event_id_json))
-        WHEN 'invalid_user_id' THEN 'user_id must be a string or null, got ' || lower(json_type(user_id_json))
+        WHEN 'invalid_event_id' THEN CASE WHEN contains(event_id, chr(0))
+            THEN 'event_id must not contain the NUL character (\u0000)'
+            ELSE 'event_id must be a non-empty string, got ' || lower(json_type(event_id_json)) END
+        WHEN 'invalid_user_id' THEN CASE WHEN contains(user_id, chr(0))
+            THEN 'user_id must not contain the NUL character (\u0000)'
+            ELSE 'user_id must be a string or null, got ' || lower(json_type(user_id_json)) END
         WHEN 'missing_event_type' THEN 'event_type is missing or null'
-        WHEN 'invalid_event_type' THEN 'event_type must be a non-empty string, got ' || lower(json_type(event_type_json))
+        WHEN 'invalid_event_type' THEN CASE WHEN contains(event_type, chr(0))
+            THEN 'event_type must not contain the NUL character (\u0000)'
+            ELSE 'event_type must be a non-empty string, got ' || lower(json_type(event_type_json)) END
         WHEN 'missing_occurred_at' THEN 'occurred_at is missing or null'
         WHEN 'invalid_occurred_at' THEN 'occurred_at must be an ISO-8601 timestamp with an offset, e.g. 2025-01-01T12:00:00Z'
         WHEN 'occurred_at_outside_partition' THEN 'occurred_at is ' || strftime(occurred_at, '%Y-%m-%d %H:%M:%S') || ' UTC, not on ' || strftime(partition_date, '%Y-%m-%d')
@@ -271,7 +282,10 @@ SELECT
         WHEN 'revenue_too_precise' THEN 'revenue has more than 4 fraction digits; it is rejected, not rounded'
         WHEN 'invalid_properties' THEN 'properties must be an object or null, got ' || lower(json_type(properties_json))
     END AS detail,
-    CASE WHEN reason IS NOT NULL THEN coalesce(line, raw::VARCHAR) END AS raw_line,
+    -- A raw NUL byte (never valid JSON) is kept as the text \x00, as an invalid_utf8 line's
+    -- bytes are: no text column of PostgreSQL can hold it.
+    CASE WHEN reason IS NOT NULL THEN replace(coalesce(line, raw::VARCHAR), chr(0), '\x00') END
+        AS raw_line,
     event_id,
     nullif(user_id, '') AS user_id,
     event_type,

@@ -118,7 +118,10 @@ class DuckDBWarehouse(Warehouse):
         return self._cursor(sql, params).fetchall()
 
     def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
-        return self._cursor(sql, params).to_arrow_table()
+        # A relation (`sql`), not a DB-API cursor: DuckDB copies a cursor's rows once more
+        # (and warns) on their way to Arrow.
+        bound = params_for(sql, dict(params or {}))
+        return self.con.sql(sql, params=bound or None).to_arrow_table()
 
     def fetch_dicts(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         cursor = self._cursor(sql, params)
@@ -140,11 +143,11 @@ class DuckDBWarehouse(Warehouse):
     def append(self, table: Table, rows: pa.Table) -> None:
         if rows.num_rows == 0:
             return
-        self.con.register("incoming_rows", rows)
-        try:
-            self.insert_query(table, "SELECT * FROM incoming_rows")
-        finally:
-            self.con.unregister("incoming_rows")
+        # A relation over the Arrow data, not a registered view: a view dropped inside a
+        # transaction stays in the catalog (and keeps its Arrow data alive) until the commit,
+        # which held every appended batch in memory: 1.4 GB more for 5M events.
+        self.con.from_arrow(rows.select(list(table.column_names))).insert_into(table.qualified)
+        faults.point(f"after insert {table.qualified}")
 
     def lock_window(self, table: Table, window: DayWindow) -> None:
         """Nothing to do: DuckDB has one writing process, and the pool chooses which."""

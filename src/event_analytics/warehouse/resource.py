@@ -5,29 +5,46 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import dagster as dg
 from pydantic import Field
 
-from event_analytics.locations import check_warehouse_file
+from event_analytics.locations import check_warehouse
 from event_analytics.settings import (
     DUCKDB_LOCK_TIMEOUT_SECONDS,
     DUCKDB_MEMORY_LIMIT,
+    SPARK_CONF,
+    SPARK_DRIVER_MEMORY,
+    SPARK_WAREHOUSE_DIR,
     WAREHOUSE_URL,
+    WarehouseConfigError,
+    check_spark_warehouse_dir,
 )
 from event_analytics.warehouse.backend import Warehouse
-from event_analytics.warehouse.duckdb_backend import DuckDBWarehouse, RetryPolicy, connect_duckdb
 from event_analytics.warehouse.url import WarehouseTarget, parse_warehouse_url
+
+if TYPE_CHECKING:  # each backend is imported when it is the one configured (see `_open`)
+    from event_analytics.warehouse.duckdb_backend import DuckDBWarehouse
+    from event_analytics.warehouse.postgres_backend import PostgresWarehouse
+    from event_analytics.warehouse.spark_backend import SparkWarehouse
+
+    Session: TypeAlias = DuckDBWarehouse | PostgresWarehouse | SparkWarehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
     """The analytical warehouse. Assets send it SQL; data never leaves it in bulk.
 
     `url` comes from `WAREHOUSE_URL` (default: a DuckDB file under `data/`) and names the
-    backend. `connect()` opens a session (`Warehouse`) on it: the seam every asset and check
-    goes through. DuckDB allows one writing process per file, so on DuckDB every asset that
-    writes runs in the `duckdb` concurrency pool, limited to one in the instance config.
+    backend: a DuckDB file, a PostgreSQL database, or Spark (a local session over a folder, a
+    cluster, or Spark Connect; the `spark_*` fields come from the `SPARK_*` settings).
+    `connect()` opens a session (`Warehouse`) on it: the seam every asset and check goes
+    through. DuckDB allows one writing process per file, so on DuckDB every asset that writes
+    runs in the `duckdb` concurrency pool, limited to one in the instance config (Spark's
+    writers share the `spark` pool, of one slot too); PostgreSQL needs no pool.
+
+    The definitions hand `url` over as `EnvVar("WAREHOUSE_URL")`, so the UI shows the variable's
+    name, never a password the URL may carry (or take it from `PGPASSWORD`).
     """
 
     url: str = Field(default=WAREHOUSE_URL.default, description=WAREHOUSE_URL.description)
@@ -38,6 +55,13 @@ class WarehouseResource(dg.ConfigurableResource):
     memory_limit: str = Field(
         default=DUCKDB_MEMORY_LIMIT.default, description=DUCKDB_MEMORY_LIMIT.description
     )
+    spark_warehouse_dir: str = Field(
+        default=SPARK_WAREHOUSE_DIR.default, description=SPARK_WAREHOUSE_DIR.description
+    )
+    spark_driver_memory: str = Field(
+        default=SPARK_DRIVER_MEMORY.default, description=SPARK_DRIVER_MEMORY.description
+    )
+    spark_conf: str = Field(default=SPARK_CONF.default, description=SPARK_CONF.description)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Fail before any work starts when the warehouse cannot possibly be used."""
@@ -47,11 +71,15 @@ class WarehouseResource(dg.ConfigurableResource):
         """Raise `WarehouseConfigError` naming the setting and the fix, or return.
 
         Each field goes through its setting's parser (the same one check-config uses), then
-        the file's folder must exist and be writable.
+        the warehouse itself is checked: the DuckDB file's folder must exist and be writable,
+        a PostgreSQL server must take the login (`locations.check_warehouse`).
         """
         DUCKDB_MEMORY_LIMIT.parse(self.memory_limit)
         DUCKDB_LOCK_TIMEOUT_SECONDS.parse(str(self.lock_timeout_seconds))
-        check_warehouse_file(self.database_path())
+        SPARK_DRIVER_MEMORY.parse(self.spark_driver_memory)
+        SPARK_CONF.parse(self.spark_conf)
+        check_spark_warehouse_dir(self.target, SPARK_WAREHOUSE_DIR.parse(self.spark_warehouse_dir))
+        check_warehouse(self.target)
 
     @property
     def target(self) -> WarehouseTarget:
@@ -60,26 +88,14 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def backend(self) -> str:
-        """The backend's name, as the URL's scheme spells it (`duckdb`, ...)."""
+        """The backend's name (`duckdb`, `postgres`, `spark`)."""
         return self.target.backend
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[Warehouse]:
-        """A session, closed on exit; on DuckDB it waits out locks held by other processes."""
-        log = dg.get_dagster_logger()
-
-        def on_wait(error: BaseException, delay: float) -> None:
-            log.warning(f"Warehouse file is locked by another process; retrying in {delay:.2f}s")
-
-        warehouse = DuckDBWarehouse(
-            connect_duckdb(
-                self.database_path(),
-                RetryPolicy(timeout_seconds=self.lock_timeout_seconds),
-                on_wait=on_wait,
-                read_only=read_only,
-                memory_limit=self.memory_limit,
-            )
-        )
+        """A session, closed on exit. On DuckDB it waits out locks held by other processes;
+        `read_only` opens the file read-only, or makes every PostgreSQL transaction read-only."""
+        warehouse = self._open(self.target, read_only)
         try:
             yield warehouse
         except BaseException as error:
@@ -92,9 +108,55 @@ class WarehouseResource(dg.ConfigurableResource):
             raise
         warehouse.close()
 
+    def _open(self, target: WarehouseTarget, read_only: bool) -> Session:
+        """A session of the target's backend. Each backend's module is imported only when it
+        is the one configured: a DuckDB deployment never loads a PostgreSQL driver."""
+        if target.backend == "spark":
+            from event_analytics.warehouse.spark_backend import SparkWarehouse, spark_options
+
+            options = spark_options(
+                target,
+                warehouse_dir=SPARK_WAREHOUSE_DIR.parse(self.spark_warehouse_dir),
+                driver_memory=SPARK_DRIVER_MEMORY.parse(self.spark_driver_memory),
+                conf=SPARK_CONF.parse(self.spark_conf),
+            )
+            return SparkWarehouse.open(options, read_only=read_only)
+        if target.backend == "postgres":
+            from event_analytics.warehouse.postgres_backend import (
+                PostgresWarehouse,
+                connect_postgres,
+            )
+
+            return PostgresWarehouse(connect_postgres(target, read_only=read_only), target)
+        from event_analytics.warehouse.duckdb_backend import (
+            DuckDBWarehouse,
+            RetryPolicy,
+            connect_duckdb,
+        )
+
+        log = dg.get_dagster_logger()
+
+        def on_wait(error: BaseException, delay: float) -> None:
+            log.warning(f"Warehouse file is locked by another process; retrying in {delay:.2f}s")
+
+        return DuckDBWarehouse(
+            connect_duckdb(
+                target.file,
+                RetryPolicy(timeout_seconds=self.lock_timeout_seconds),
+                on_wait=on_wait,
+                read_only=read_only,
+                memory_limit=self.memory_limit,
+            )
+        )
+
     def database_path(self) -> Path:
-        """The DuckDB file this resource writes."""
-        return self.target.path
+        """The DuckDB file this resource writes; `WarehouseConfigError` on a server."""
+        target = self.target
+        if target.path is None:
+            raise WarehouseConfigError(
+                f"{WAREHOUSE_URL.env_var} names {target.describe()}, a server, not a DuckDB file."
+            )
+        return target.path
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """A small result as dictionaries, for previews and checks (never whole partitions)."""

@@ -13,6 +13,7 @@ __all__ = ["WarehouseConfigError", "WarehouseTarget", "parse_warehouse_url"]
 
 
 def parse_warehouse_url(url: str) -> WarehouseTarget:
-    """`duckdb:///relative.duckdb`, `duckdb:////abs.duckdb` or a bare path, as a target;
-    raises `WarehouseConfigError` naming `WAREHOUSE_URL` and the fix."""
+    """`duckdb:///relative.duckdb`, `duckdb:////abs.duckdb`, a bare path, or
+    `postgresql://user[:password]@host[:port]/database[?sslmode=...]`, as a target; raises
+    `WarehouseConfigError` naming `WAREHOUSE_URL` and the fix (never the password)."""
     return WAREHOUSE_URL.parse(url)

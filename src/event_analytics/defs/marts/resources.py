@@ -8,7 +8,7 @@ from event_analytics.dbt.target import MartsDbtResource
 
 @dg.definitions
 def dbt_resources() -> dg.Definitions:
-    """Bind `dbt` to the marts' project (profiles.yml beside it); `DBT_TARGET` picks where."""
+    """Bind `dbt` to the marts' project (profiles.yml beside it); WAREHOUSE_URL picks where."""
     return dg.Definitions(
         resources={
             "dbt": MartsDbtResource(project_dir=marts_project, dbt_executable=DBT_EXECUTABLE)

@@ -1,10 +1,21 @@
 """`daily_summary`: the day's headline figures, exact."""
 
+import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 import dagster as dg
 
-from event_analytics.metadata import column_schema, money, preview
+from event_analytics.metadata import (
+    add_per_day,
+    column_lineage,
+    column_schema,
+    money,
+    preview,
+    previews_per_day,
+    run_metadata,
+)
 from event_analytics.partitions import daily_partitions, day_window
 from event_analytics.policies import (
     CRITICAL_FRESHNESS,
@@ -26,6 +37,19 @@ DAILY_SUMMARY_COLUMNS = column_schema(
         ("purchases", "BIGINT", "Events of type purchase."),
         ("revenue", "DECIMAL(38,4)", "Exact sum of revenue over all cleaned events."),
     ]
+)
+
+
+# Each figure is computed from one column of cleaned_events (queries/daily_summary.sql).
+DAILY_SUMMARY_LINEAGE = column_lineage(
+    "cleaned_events",
+    {
+        "date": ["event_date"],
+        "events": ["event_id"],
+        "active_users": ["user_id"],
+        "purchases": ["event_type"],
+        "revenue": ["revenue"],
+    },
 )
 
 
@@ -51,6 +75,9 @@ def daily_summary(
     Table `analytics.daily_summary`: events, active users (distinct), purchases and revenue
     (exact decimal, summed over every cleaned event whatever its type) per day. A day with no
     events has a row of zeros, so a missing row always means "not computed yet", never "quiet".
+
+    Each day's materialization records that day's row: its figures as numbers the UI plots
+    (revenue also as exact text) and a preview of the row.
     """
     window = day_window(context.partition_time_window)
     with (
@@ -65,16 +92,26 @@ def daily_summary(
             "WHERE date >= $first_day AND date < $end_day ORDER BY date",
             {"first_day": window.first, "end_day": window.end},
         )
-    revenue = sum((Decimal(r["revenue"]) for r in rows), Decimal(0))
+    add_per_day(context, _day_figures(rows, with_preview=previews_per_day(window)))
     return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": len(rows),
-            "events": sum(r["events"] for r in rows),
-            # Distinct users are not additive across days: report the day's own figure, and
-            # the peak day's for a range run.
-            "active_users": max((r["active_users"] for r in rows), default=0),
-            "purchases": sum(r["purchases"] for r in rows),
-            **money(revenue),
-            "preview": preview(rows[-10:]),
-        }
+        metadata={**run_metadata(window), "dagster/column_lineage": DAILY_SUMMARY_LINEAGE}
     )
+
+
+def _day_figures(
+    rows: Iterable[dict[str, Any]], with_preview: bool
+) -> dict[dt.date, dict[str, Any]]:
+    """Each day's metadata from its row of the table (every day of the window has one)."""
+    per_day = {}
+    for row in rows:
+        figures = {
+            "dagster/row_count": dg.MetadataValue.int(1),
+            "events": dg.MetadataValue.int(int(row["events"])),
+            "active_users": dg.MetadataValue.int(int(row["active_users"])),
+            "purchases": dg.MetadataValue.int(int(row["purchases"])),
+            **money(Decimal(row["revenue"])),
+        }
+        if with_preview:
+            figures["preview"] = preview([row])
+        per_day[row["date"]] = figures
+    return per_day
