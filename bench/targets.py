@@ -98,58 +98,52 @@ def _memory(results: BenchResults) -> Target:
 
 def _compute_vs_floor(results: BenchResults) -> list[Target]:
     goal = f"<= {COMPUTE_VS_FLOOR_MAX:g}x the scan floor's compute (the three asset steps)"
-    judged = [s for s in results.sizes if PROJECT in s.contenders and SCAN_FLOOR in s.contenders]
-    if not judged:
-        return [
-            Target(
-                "asset compute vs scan floor",
-                goal,
-                "NOT RUN",
-                detail="needs the project and scan_floor at some size",
-            )
-        ]
-    targets = []
-    for size in judged:
-        ratio = size.ratios(PROJECT)["compute_vs_scan_floor"]
-        assert ratio is not None
-        targets.append(
-            Target(
-                f"asset compute vs scan floor at {size.label}",
-                goal,
-                _verdict(ratio <= COMPUTE_VS_FLOOR_MAX),
-                ratio,
-                "x",
-            )
-        )
-    return targets
+    return _ratio_targets(
+        results,
+        PROJECT,
+        SCAN_FLOOR,
+        "compute_vs_scan_floor",
+        COMPUTE_VS_FLOOR_MAX,
+        "asset compute vs scan floor",
+        goal,
+        "needs the project and scan_floor at some size",
+    )
 
 
 def _validator_vs_lenient(results: BenchResults) -> list[Target]:
     goal = f"<= {VALIDATOR_VS_LENIENT_MAX:g}x the lenient load's compute (the validator alone)"
-    judged = [
-        s for s in results.sizes if VALIDATOR in s.contenders and LENIENT_LOAD in s.contenders
-    ]
+    return _ratio_targets(
+        results,
+        VALIDATOR,
+        LENIENT_LOAD,
+        "compute_vs_lenient_load",
+        VALIDATOR_VS_LENIENT_MAX,
+        "validator vs lenient load",
+        goal,
+        "needs the validator and lenient_load at some size",
+    )
+
+
+def _ratio_targets(
+    results: BenchResults,
+    contender: str,
+    baseline: str,
+    ratio: str,
+    limit: float,
+    name: str,
+    goal: str,
+    needs: str,
+) -> list[Target]:
+    """`contender`'s `ratio` against `baseline` at every size that ran both, at most `limit`."""
+    judged = [s for s in results.sizes if contender in s.contenders and baseline in s.contenders]
     if not judged:
-        return [
-            Target(
-                "validator vs lenient load",
-                goal,
-                "NOT RUN",
-                detail="needs the validator and lenient_load at some size",
-            )
-        ]
+        return [Target(name, goal, "NOT RUN", detail=needs)]
     targets = []
     for size in judged:
-        ratio = size.ratios(VALIDATOR)["compute_vs_lenient_load"]
-        assert ratio is not None
+        value = size.ratios(contender)[ratio]
+        assert value is not None
         targets.append(
-            Target(
-                f"validator vs lenient load at {size.label}",
-                goal,
-                _verdict(ratio <= VALIDATOR_VS_LENIENT_MAX),
-                ratio,
-                "x",
-            )
+            Target(f"{name} at {size.label}", goal, _verdict(value <= limit), value, "x")
         )
     return targets
 

@@ -10,8 +10,8 @@ translates them (`sql.translate`); values are always bound, never formatted into
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -21,6 +21,43 @@ from event_analytics.warehouse.tables import Table
 from event_analytics.warehouse.window import DayWindow
 
 Params = Mapping[str, Any] | None
+
+
+class ConnectionTransactions:
+    """`Warehouse.transaction` for an engine with SQL transactions on one connection (`con`,
+    whose `execute` takes a statement): DuckDB and PostgreSQL. The fault points are the ones
+    the crash tests stop a run at."""
+
+    con: Any
+    #: How the engine spells the start of a transaction.
+    BEGIN: ClassVar[str] = "BEGIN"
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        faults.point("before_begin")
+        self.con.execute(self.BEGIN)
+        faults.point("after_begin")
+        try:
+            yield
+            faults.point("before_commit")
+        except BaseException as error:
+            self._roll_back(error)
+            raise
+        # A failed COMMIT (the WAL could not be written, the server went away) raises here
+        # with no transaction left to roll back: the engine has ended it either way.
+        self.con.execute("COMMIT")
+        faults.point("after_commit")
+
+    def _roll_back(self, cause: BaseException) -> None:
+        """Roll back after `cause`; a rollback that fails (the connection is gone) is noted on
+        `cause`, never raised: a connection error in its place would pass a data error off as
+        transient, to be retried."""
+        try:
+            self.con.execute("ROLLBACK")
+        except Exception as failure:
+            cause.add_note(
+                f"The rollback after this error failed too: {type(failure).__name__}: {failure}"
+            )
 
 
 class Warehouse(ABC):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from event_analytics.warehouse import faults
-from event_analytics.warehouse.backend import Params, Warehouse
+from event_analytics.warehouse.backend import ConnectionTransactions, Params, Warehouse
 from event_analytics.warehouse.sql import params_for
 from event_analytics.warehouse.tables import Kind, Table
 from event_analytics.warehouse.window import DayWindow
@@ -94,11 +93,12 @@ def connect_duckdb(
         return con
 
 
-class DuckDBWarehouse(Warehouse):
+class DuckDBWarehouse(ConnectionTransactions, Warehouse):
     """A session on the DuckDB file: SQL with `$name` parameters bound, Arrow in and out."""
 
     backend: ClassVar[str] = "duckdb"
     single_writer: ClassVar[bool] = True
+    BEGIN: ClassVar[str] = "BEGIN TRANSACTION"
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -151,32 +151,6 @@ class DuckDBWarehouse(Warehouse):
 
     def lock_window(self, table: Table, window: DayWindow) -> None:
         """Nothing to do: DuckDB has one writing process, and the pool chooses which."""
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        faults.point("before_begin")
-        self.con.execute("BEGIN TRANSACTION")
-        faults.point("after_begin")
-        try:
-            yield
-            faults.point("before_commit")
-        except BaseException as error:
-            self._roll_back(error)
-            raise
-        # A failed COMMIT (say, the WAL could not be written) raises here with no transaction
-        # left to roll back: DuckDB has discarded it.
-        self.con.execute("COMMIT")
-        faults.point("after_commit")
-
-    def _roll_back(self, cause: BaseException) -> None:
-        """Roll back after `cause`; a rollback that fails is noted on `cause`, never raised:
-        a connection error in its place would also pass a data error off as transient."""
-        try:
-            self.con.execute("ROLLBACK")
-        except Exception as failure:
-            cause.add_note(
-                f"The rollback after this error failed too: {type(failure).__name__}: {failure}"
-            )
 
     def close(self) -> None:
         self.con.close()

@@ -34,8 +34,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import psycopg
@@ -48,7 +47,7 @@ from psycopg.types.string import TextLoader
 from event_analytics.setting_parsers import WarehouseTarget
 from event_analytics.settings import PGPASSWORD, WAREHOUSE_URL, WarehouseConfigError
 from event_analytics.warehouse import faults
-from event_analytics.warehouse.backend import Params, Warehouse
+from event_analytics.warehouse.backend import ConnectionTransactions, Params, Warehouse
 from event_analytics.warehouse.sql import params_for, translate
 from event_analytics.warehouse.tables import Kind, Table
 from event_analytics.warehouse.window import DayWindow
@@ -259,7 +258,7 @@ def _for_copy(table: Table, rows: pa.Table) -> pa.Table:
     return pa.table(columns, names=list(table.column_names))
 
 
-class PostgresWarehouse(Warehouse):
+class PostgresWarehouse(ConnectionTransactions, Warehouse):
     """A session on the PostgreSQL database: translated SQL with bound parameters, Arrow in by
     COPY and out with DuckDB's types, window locks of its own."""
 
@@ -364,31 +363,6 @@ class PostgresWarehouse(Warehouse):
             )
 
     # --- transactions ----------------------------------------------------------------------
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        faults.point("before_begin")
-        self.con.execute("BEGIN")
-        faults.point("after_begin")
-        try:
-            yield
-            faults.point("before_commit")
-        except BaseException as error:
-            self._roll_back(error)
-            raise
-        # A failed COMMIT raises here; the server has ended the transaction either way.
-        self.con.execute("COMMIT")
-        faults.point("after_commit")
-
-    def _roll_back(self, cause: BaseException) -> None:
-        """Roll back after `cause`; a rollback that fails (the connection is gone) is noted on
-        `cause`, never raised: a connection error in its place would be retried as transient."""
-        try:
-            self.con.execute("ROLLBACK")
-        except Exception as failure:
-            cause.add_note(
-                f"The rollback after this error failed too: {type(failure).__name__}: {failure}"
-            )
 
     def close(self) -> None:
         self.con.close()
