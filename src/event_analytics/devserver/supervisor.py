@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, BinaryIO
@@ -78,15 +78,18 @@ class _Relay(threading.Thread):
 
 @dataclass
 class _StopRequest:
-    """The signal that asked us to stop, set from the signal handler."""
+    """The signal that asked us to stop, set from the signal handler.
+
+    The handler only assigns an attribute: it takes no lock. A `threading.Event.set()` there
+    deadlocked, now and then, when the signal arrived while the main thread held the event's
+    own lock inside `Event.wait()`: `make run` then ignored SIGTERM for good.
+    """
 
     signum: int | None = None
-    event: threading.Event = field(default_factory=threading.Event)
 
     def handle(self, signum: int, _frame: FrameType | None) -> None:
         if self.signum is None:
             self.signum = signum
-        self.event.set()
 
 
 class Supervisor:
@@ -135,7 +138,7 @@ class Supervisor:
 
     @property
     def stopping(self) -> bool:
-        return self.stop_request.event.is_set()
+        return self.stop_request.signum is not None
 
     def wait_for(self, ready: Callable[[], bool], timeout: float | None = None) -> bool:
         """Poll `ready` until it is true; False if the command exited, we were asked to stop,
@@ -146,13 +149,13 @@ class Supervisor:
                 return True
             if deadline is not None and time.monotonic() > deadline:
                 return False
-            self.stop_request.event.wait(_POLL_SECONDS)
+            time.sleep(_POLL_SECONDS)  # a signal interrupts it; the loop then sees the flag
         return False
 
     def wait_until_done(self) -> None:
         """Until the command exits or we are asked to stop."""
         while not self.stopping and self._running():
-            self.stop_request.event.wait(_POLL_SECONDS)
+            time.sleep(_POLL_SECONDS)  # a signal interrupts it; the loop then sees the flag
 
     def _running(self) -> bool:
         return self.process is not None and self.process.poll() is None
