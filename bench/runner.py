@@ -84,14 +84,19 @@ def run(options: Options, progress: Progress) -> Written:
     run_folder = options.work_dir / "runs" / stamp
     host = report.machine()
     results = BenchResults()
+    failures: list[str] = []
     try:
         for events in options.sizes:
-            results.sizes.append(_size(options, events, run_folder, progress))
+            size, failed = _size(options, events, run_folder, progress)
+            results.sizes.append(size)
+            failures.extend(failed)
         if options.backfill:
             _scenarios(options, results, run_folder, progress)
     except BenchError as failure:
-        results.failure = str(failure)
+        failures.append(str(failure))
         progress.message(f"BENCH FAILED: {failure}")
+    if failures:
+        results.failure = "\n".join(failures)
     targets = evaluate(results)
     finished = dt.datetime.now(dt.UTC)
     data = report.to_json(results, targets, options.settings(), host, started, finished)
@@ -108,8 +113,14 @@ def run(options: Options, progress: Progress) -> Written:
     return Written(json_path, markdown_path, markdown, results)
 
 
-def _size(options: Options, events: int, run_folder: Path, progress: Progress) -> SizeResult:
-    """Every contender on one generated day of ``events`` lines."""
+def _size(
+    options: Options, events: int, run_folder: Path, progress: Progress
+) -> tuple[SizeResult, list[str]]:
+    """Every contender on one generated day of ``events`` lines, and why any failed.
+
+    A contender that fails (or gives a wrong answer) is left out of the size's results and
+    not run again; the others still run, so an hour of measurements is not lost to one of them.
+    """
     label = format_size(events)
     progress.message(f"== {label} events on {options.day} ==")
     landing, generate_s = _landing(options, [options.day], events, progress)
@@ -118,19 +129,27 @@ def _size(options: Options, events: int, run_folder: Path, progress: Progress) -
     _warm(files)
     runs: dict[str, list[Run]] = {name: [] for name in options.contenders}
     figures: dict[str, dict[str, int | Decimal]] = {}
+    failures: dict[str, str] = {}
     for repeat in range(options.repeat):
         for name in options.contenders:
+            if name in failures:
+                continue
             contender = CONTENDERS[name]
             folder = run_folder / label / f"{name}-{repeat + 1}"
             folder.mkdir(parents=True)
             case = Case(truth, landing.root, files, folder, options.memory_limit)
             title = f"{label} {name}" + (f" (run {repeat + 1})" if options.repeat > 1 else "")
-            one, found = _measure(contender, case, title, progress)
+            try:
+                one, found = _measure(contender, case, title, progress)
+            except BenchError as failure:
+                failures[name] = str(failure)
+                progress.message(f"FAILED: {failure}")
+                continue  # its folder stays: its log says why
             runs[name].append(one)
             figures[name] = found
             if not options.keep:
                 shutil.rmtree(folder, ignore_errors=True)
-    return SizeResult(
+    size = SizeResult(
         truth=truth,
         landing_bytes=sum(f.stat().st_size for f in files),
         generate_s=generate_s,
@@ -142,8 +161,10 @@ def _size(options: Options, events: int, run_folder: Path, progress: Progress) -
                 figures[name],
             )
             for name in options.contenders
+            if name not in failures
         },
     )
+    return size, list(failures.values())
 
 
 def _measure(

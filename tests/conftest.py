@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +12,18 @@ from harness import Platform
 from postgres_server import PostgresServer, running_postgres
 from s3_server import S3Bucket, S3Server, fresh_bucket, isolate_from_the_machine, running_s3
 from spark_session import SparkPlatform, start_session
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let Ctrl-C reach the commands the tests start, however the suite itself was started.
+
+    A shell starts a background job (`make test &`, `nohup ...`) with SIGINT ignored, and every
+    process below inherits that: the tests that press Ctrl-C on a command (test_cli,
+    test_devserver, test_make_run) would see it ignored. With Python's own handler here, the
+    processes the tests start get SIGINT's default again, as from a terminal.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

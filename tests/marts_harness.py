@@ -119,6 +119,17 @@ def run_platform(platform: Platform, first: str, last: str) -> None:
     assert result.success
 
 
+def build_marts(
+    platform: Platform,
+) -> tuple[dg.ExecuteInProcessResult, dg.ExecuteInProcessResult]:
+    """Generate the test days, run the platform over them, then the daily marts (one range run)
+    and the history marts: the results of the two marts runs."""
+    generate_days(platform)
+    run_platform(platform, DAYS[0].isoformat(), LAST)
+    daily = run_marts(platform, partitions=(DAYS[0].isoformat(), LAST))
+    return daily, run_marts(platform)
+
+
 def marts(platform: Platform) -> dict[str, list[tuple[Any, ...]]]:
     return {name: platform.rows(sql) for name, sql in MART_QUERIES.items()}
 
@@ -134,6 +145,19 @@ def expected_marts(platform: Platform) -> dict[str, list[tuple[Any, ...]]]:
         "users": oracle.users(events),
         "user_retention_weekly": oracle.user_retention_weekly(events),
     }
+
+
+def normalized(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows in one order whatever the engine (NULLs last); floating-point rates compared to 12
+    places, the precision two engines' divisions agree on."""
+
+    def value(v: Any) -> Any:
+        return round(v, 12) if isinstance(v, float) else v
+
+    def key(row: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
+        return tuple((v is None, v) for v in row)
+
+    return sorted((tuple(value(v) for v in row) for row in rows), key=key)
 
 
 def check_outcomes(*results: dg.ExecuteInProcessResult) -> dict[str, bool]:

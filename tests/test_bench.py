@@ -370,12 +370,15 @@ class _WrongAnswer(Contender):
         return Outcome({k: int(v) for k, v in result.figures.items()}, result.compute_s)
 
 
-def test_a_contender_with_a_wrong_answer_fails_the_bench_loudly(tmp_path: Path) -> None:
+def test_a_contender_with_a_wrong_answer_fails_the_bench_loudly_and_the_others_still_count(
+    tmp_path: Path,
+) -> None:
     register(_WrongAnswer)
     try:
         options = Options(
             sizes=(2_000,),
-            contenders=("scan_floor", _WrongAnswer.name),
+            # The failing contender first: the one after it still runs and is reported.
+            contenders=(_WrongAnswer.name, "scan_floor"),
             work_dir=tmp_path / "work",
             out_dir=tmp_path / "out",
             memory_limit="1GB",
@@ -387,6 +390,9 @@ def test_a_contender_with_a_wrong_answer_fails_the_bench_loudly(tmp_path: Path) 
     assert written.results.failure is not None
     assert "gave a wrong answer" in written.results.failure
     assert "active_users" in written.results.failure
+    [size] = written.results.sizes
+    assert set(size.contenders) == {"scan_floor"}
+    assert size.contenders["scan_floor"].wall_s > 0
     saved = json.loads(written.json_path.read_text())
     assert saved["failure"] == written.results.failure
     assert "The bench failed" in written.markdown

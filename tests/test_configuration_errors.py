@@ -16,7 +16,7 @@ import pytest
 from event_analytics.cli import main
 from event_analytics.dbt.environment import dbt_environment
 from event_analytics.dbt.project import DBT_EXECUTABLE, marts_project
-from event_analytics.dbt.target import TARGET_ENV, TARGETS, MartsDbtResource
+from event_analytics.dbt.target import REFUSED_ENV, TARGET_ENV, TARGETS, MartsDbtResource
 from event_analytics.landing import LandingZoneResource
 from event_analytics.warehouse import WarehouseConfigError, WarehouseResource
 from harness import Platform
@@ -187,7 +187,13 @@ def test_the_profile_reads_what_the_platform_sets() -> None:
     """profiles.yml has a target per warehouse backend, chosen by the variable the platform
     sets, and reads only variables the platform sets for dbt."""
     profiles = (marts_project.project_dir / "profiles.yml").read_text()
-    read = set(re.findall(r"env_var\('([A-Z_]+)'", profiles))
+    project = marts_project.project_dir
+    dbt_files = [project / "profiles.yml", project / "dbt_project.yml"]
+    read = {
+        name
+        for path in [*dbt_files, *sorted((project / "macros").glob("*.sql"))]
+        for name in re.findall(r"env_var\('([A-Z_]+)'", path.read_text())
+    }
     assert f"env_var('{TARGET_ENV}', 'duckdb')" in profiles
     for target in TARGETS:
         assert f"    {target}:\n      type: {target}" in profiles
@@ -196,6 +202,9 @@ def test_the_profile_reads_what_the_platform_sets() -> None:
     spark = dbt_environment(WarehouseResource(url="spark:///srv/warehouse"))
     assert (duck[TARGET_ENV], pg[TARGET_ENV], spark[TARGET_ENV]) == ("duckdb", "postgres", "spark")
     assert read == set(duck) | set(pg) | set(spark)
+    # Read by the platform before dbt starts, never by dbt (dbt.target.MartsDbtResource).
+    connect = dbt_environment(WarehouseResource(url="sc://h:15002"))
+    assert set(connect) == {TARGET_ENV, REFUSED_ENV}
 
 
 def _top_level_imports(path: Path) -> set[str]:

@@ -26,9 +26,9 @@ from marts_harness import (
     MART_QUERIES,
     RERUN_DAY,
     TARGET,
+    build_marts,
     check_outcomes,
     expected_marts,
-    generate_days,
     marts,
     run_marts,
     run_platform,
@@ -52,10 +52,7 @@ class Built:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """17 generated days (growing traffic, so new users keep arriving) plus edge events."""
     platform = Platform(tmp_path_factory.mktemp("marts"))
-    generate_days(platform)
-    run_platform(platform, DAYS[0].isoformat(), LAST)
-    daily = run_marts(platform, partitions=(DAYS[0].isoformat(), LAST))
-    history = run_marts(platform)
+    daily, history = build_marts(platform)
     leftovers = {p.name for r in (daily, history) for p in TARGET.glob(f"*-{r.run_id[:7]}-*")}
     return Built(platform, check_outcomes(daily, history), expected_marts(platform), leftovers)
 

@@ -17,30 +17,16 @@ import pytest
 
 from marts_harness import (
     DAYS,
-    LAST,
     MART_QUERIES,
+    build_marts,
     check_outcomes,
     expected_marts,
-    generate_days,
+    normalized,
     run_marts,
-    run_platform,
 )
 from postgres_server import PostgresPlatform, PostgresServer
 
 pytestmark = pytest.mark.slow
-
-
-def _sort_key(row: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
-    return tuple((value is None, value) for value in row)
-
-
-def _normalized(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Rows in one order whatever the engine; floating-point rates compared to 12 places."""
-
-    def value(v: Any) -> Any:
-        return round(v, 12) if isinstance(v, float) else v
-
-    return sorted((tuple(value(v) for v in row) for row in rows), key=_sort_key)
 
 
 @dataclass(frozen=True)
@@ -63,10 +49,7 @@ def _fetch_marts(platform: PostgresPlatform) -> dict[str, list[tuple[Any, ...]]]
 @pytest.fixture(scope="module")
 def built(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> BuiltOnPostgres:
     platform = PostgresPlatform(tmp_path_factory.mktemp("marts-pg"), postgres)
-    generate_days(platform)
-    run_platform(platform, DAYS[0].isoformat(), LAST)
-    daily = run_marts(platform, partitions=(DAYS[0].isoformat(), LAST))
-    history = run_marts(platform)
+    daily, history = build_marts(platform)
     column_types = {
         (table, column): kind
         for table, column, kind in platform.rows(
@@ -93,7 +76,7 @@ def test_mart_on_postgres_equals_the_plain_python_computation(
 ) -> None:
     actual = built.marts[mart]
     assert actual, mart
-    assert _normalized(actual) == _normalized(built.expected[mart])
+    assert normalized(actual) == normalized(built.expected[mart])
 
 
 def test_every_dbt_check_ran_and_passed_on_postgres(built: BuiltOnPostgres) -> None:
@@ -118,6 +101,6 @@ def test_rerunning_a_day_on_postgres_changes_nothing(
     day = DAYS[4].isoformat()
     run_marts(platform, partitions=(day, day))
     after = _fetch_marts(platform)
-    assert {name: _normalized(rows) for name, rows in after.items()} == {
-        name: _normalized(rows) for name, rows in built.marts.items()
+    assert {name: normalized(rows) for name, rows in after.items()} == {
+        name: normalized(rows) for name, rows in built.marts.items()
     }

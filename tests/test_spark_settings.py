@@ -172,25 +172,106 @@ def test_spark_writers_share_a_one_slot_pool() -> None:
     assert isinstance(warehouse_target("spark:///x"), WarehouseTarget)
 
 
-def test_the_marts_on_spark_fail_at_once_saying_why(tmp_path: Path) -> None:
+def test_the_marts_on_spark_connect_are_refused_before_dbt_starts() -> None:
     import dagster as dg
 
+    from event_analytics.dbt.environment import dbt_environment, environment
     from event_analytics.dbt.project import DBT_EXECUTABLE, marts_project
-    from event_analytics.dbt.target import MartsDbtResource
-    from event_analytics.landing import LandingZoneResource
-    from harness import Platform
+    from event_analytics.dbt.target import REFUSED_ENV, SPARK_CONNECT_REFUSAL, MartsDbtResource
 
-    (tmp_path / "warehouse").mkdir()
-    platform = Platform(tmp_path)
-    result = dg.materialize(
-        [platform.defs.get_assets_def("users")],
-        resources={
-            "warehouse": WarehouseResource(url=f"spark://{tmp_path / 'warehouse'}"),
-            "landing": LandingZoneResource(url=str(platform.landing_root)),
-            "dbt": MartsDbtResource(project_dir=marts_project, dbt_executable=DBT_EXECUTABLE),
-        },
-        raise_on_error=False,
+    values = dbt_environment(WarehouseResource(url="sc://spark.example:15002"))
+    assert values[REFUSED_ENV] == SPARK_CONNECT_REFUSAL
+    dbt = MartsDbtResource(project_dir=marts_project, dbt_executable=DBT_EXECUTABLE)
+    with environment(values), pytest.raises(dg.Failure, match="do not run on Spark Connect"):
+        dbt.cli(["build"])
+
+
+def test_dbt_gets_the_platform_s_spark_settings_and_tables(tmp_path: Path) -> None:
+    """dbt's own Spark session starts with the platform's settings and declares the tables
+    that have data in the folder, nothing else."""
+    import json
+
+    from event_analytics.dbt.environment import (
+        SPARK_SETTINGS_ENV,
+        SPARK_TABLES_ENV,
+        SPARK_WAREHOUSE_DIR_ENV,
+        dbt_environment,
     )
-    assert not result.success
-    [failure] = [e for e in result.all_events if e.is_step_failure]
-    assert "The marts do not run on Spark yet" in str(failure.step_failure_data.error)
+    from event_analytics.warehouse.spark.session import RUNTIME_CONF, STATIC_CONF
+
+    for folder, data in [
+        ("analytics.db/cleaned_events/event_date=2025-01-01", True),
+        ("marts.db/users", True),
+        ("marts.db/sessions", False),
+        ("_staging/x", True),
+        ("Bad.db/x", True),
+    ]:
+        (tmp_path / folder).mkdir(parents=True)
+        if data:
+            (tmp_path / folder / "part-0.parquet").write_bytes(b"PAR1")
+    values = dbt_environment(
+        WarehouseResource(url=f"spark://{tmp_path}", spark_conf='{"spark.executor.cores": "3"}')
+    )
+    settings = json.loads(values[SPARK_SETTINGS_ENV])
+    assert settings.items() >= {**STATIC_CONF, **RUNTIME_CONF}.items()
+    assert settings["spark.sql.warehouse.dir"] == str(tmp_path)
+    # SPARK_CONF's settings go to dbt's JVM in a file (see the test below), and win there.
+    assert "spark.executor.cores" not in settings
+    assert values[SPARK_WAREHOUSE_DIR_ENV] == str(tmp_path)
+    assert values[SPARK_TABLES_ENV].split(",") == ["analytics.cleaned_events", "marts.users"]
+
+
+def test_dbt_gets_spark_conf_in_a_file_only_this_user_reads(tmp_path: Path) -> None:
+    """SPARK_CONF (a secret) reaches dbt's JVM through a 0600 file named in
+    PYSPARK_SUBMIT_ARGS, never through the JSON of settings or a command line; the file is
+    gone once dbt is done."""
+    from event_analytics.dbt.environment import (
+        SPARK_SETTINGS_ENV,
+        dbt_environment,
+        spark_conf_for_dbt,
+    )
+
+    resource = WarehouseResource(
+        url=f"spark://{tmp_path}",
+        spark_conf=f'{{"spark.hadoop.fs.s3a.secret.key": "{SECRET}"}}',
+    )
+    with spark_conf_for_dbt(resource) as conf_file:
+        assert conf_file is not None
+        values = dbt_environment(resource, conf_file)
+        assert SECRET not in values[SPARK_SETTINGS_ENV]
+        assert values["PYSPARK_SUBMIT_ARGS"].startswith(f"--properties-file {conf_file} ")
+        assert values["PYSPARK_SUBMIT_ARGS"].endswith("pyspark-shell")
+        assert os.stat(conf_file).st_mode & 0o777 == 0o600
+        assert SECRET in Path(conf_file).read_text()
+    assert not Path(conf_file).exists()
+    with spark_conf_for_dbt(WarehouseResource(url=f"spark://{tmp_path}")) as none:
+        assert none is None
+    assert "PYSPARK_SUBMIT_ARGS" not in dbt_environment(resource)
+
+
+@pytest.mark.slow
+def test_spark_conf_never_shows_on_the_jvm_s_command_line(tmp_path: Path) -> None:
+    """A builder's settings become `--conf key=value` arguments of the JVM, which every user
+    of the machine sees in `ps`: SPARK_CONF's go through a file, and still apply, exactly
+    (characters a properties file treats specially included)."""
+    from spark_session import require_java
+
+    require_java()
+    value = f"{SECRET} a=b:c#d!e\\f\ttab\u00e9"
+    script = f"""
+import subprocess
+from event_analytics.warehouse.spark.session import SparkOptions, get_session
+session = get_session(SparkOptions(
+    master="local[1]", driver_memory="512m", warehouse_dir={str(tmp_path)!r},
+    conf=(("spark.hadoop.fs.s3a.secret.key", {value!r}), ("spark.sql.shuffle.partitions", "3")),
+))
+listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+print("SHOWN" if {SECRET!r} in listing else "HIDDEN")
+print(session.sparkContext.getConf().get("spark.hadoop.fs.s3a.secret.key") == {value!r})
+print(session.conf.get("spark.sql.shuffle.partitions"))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["HIDDEN", "True", "3"]

@@ -98,10 +98,28 @@
 
 {%- macro window_days(column) -%}
   {#- One row per UTC day of the window, as a DATE named `column`. -#}
+  {{- return(adapter.dispatch('window_days', 'event_analytics_marts')(column)) -}}
+{%- endmacro -%}
+
+
+{%- macro default__window_days(column) -%}
   select cast(day_start as date) as {{ column }}
   from generate_series(
       {{ window_start() }},
       {{ window_end() }} - interval '1 day',
       interval '1 day'
   ) as calendar(day_start)
+{%- endmacro -%}
+
+
+{%- macro spark__window_days(column) -%}
+  {#- Spark has no generate_series: a sequence of the days, one row each. -#}
+  select cast(day_start as date) as {{ column }}
+  from (
+      select explode(sequence(
+          {{ window_start() }},
+          {{ window_end() }} - interval '1 day',
+          interval '1 day'
+      )) as day_start
+  ) as calendar
 {%- endmacro -%}

@@ -308,36 +308,41 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_sql(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``sql``: print the rows, or why not, with the exit status a script can rely on."""
     from event_analytics.sql_command.options import Format
-    from event_analytics.sql_command.run import CommandError, run_sql
+    from event_analytics.sql_command.run import run_sql
 
     text = sys.stdin.read() if args.query == "-" else args.query
-    try:
-        run_sql(text, Format(args.format), args.limit, sys.stdout)
-        sys.stdout.flush()
-    except CommandError as error:
-        print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
-        return error.status
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): no traceback, and nothing more to flush at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILURE
-    return EXIT_OK
+    return _print_to_stdout(
+        args, parser, lambda: run_sql(text, Format(args.format), args.limit, sys.stdout)
+    )
 
 
 def _run_summary(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``summary``: print the days' figures, or why not."""
     from event_analytics.sql_command.options import Format
-    from event_analytics.sql_command.run import CommandError
     from event_analytics.summary_command import run_summary
 
+    return _print_to_stdout(
+        args,
+        parser,
+        lambda: run_summary(args.start, args.end or args.start, Format(args.format), sys.stdout),
+    )
+
+
+def _print_to_stdout(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, write: Callable[[], None]
+) -> int:
+    """Run a command that prints its result (`sql`, `summary`): its error on stderr with the
+    status it chose, and a reader that stops early (`| head`) is not an error worth a traceback."""
+    from event_analytics.sql_command.run import CommandError
+
     try:
-        run_summary(args.start, args.end or args.start, Format(args.format), sys.stdout)
+        write()
         sys.stdout.flush()
     except CommandError as error:
         print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
         return error.status
     except BrokenPipeError:
-        # The reader stopped early (`| head`): no traceback, and nothing more to flush at exit.
+        # Nothing more to flush at exit either: stdout goes nowhere from here on.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
     return EXIT_OK

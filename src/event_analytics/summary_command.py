@@ -32,9 +32,8 @@ from event_analytics.sql_command.output import write_csv, write_jsonl, write_tab
 
 # `sql`'s own explanation of a warehouse that cannot be opened (a lock, a login, a path),
 # naming the setting to look at: the two commands open the warehouse the same way.
-from event_analytics.sql_command.run import CommandError
-from event_analytics.sql_command.run import _cannot_open as cannot_open
-from event_analytics.sql_command.session import warehouse_resource, without_secrets
+from event_analytics.sql_command.run import CommandError, read_warehouse
+from event_analytics.sql_command.session import warehouse_resource
 from event_analytics.warehouse import Warehouse, WarehouseResource
 from event_analytics.warehouse.tables import DAILY_SUMMARY
 
@@ -91,16 +90,11 @@ def _fetch(
     resource: WarehouseResource, first: dt.date, last: dt.date
 ) -> dict[dt.date, dict[str, Any]]:
     """The table's rows of the days, by day (none when the table does not exist yet)."""
-    opening = True
-    try:
-        with resource.connect(read_only=True) as session:
-            opening = False
-            return _rows(session, first, last)
-    except Exception as error:
-        if opening:
-            raise CommandError(cannot_open(resource, error)) from None
-        message = without_secrets(str(error), resource.url)
-        raise CommandError(f"cannot read {DAILY_SUMMARY.qualified}: {message}") from None
+    return read_warehouse(
+        resource,
+        lambda session: _rows(session, first, last),
+        f"cannot read {DAILY_SUMMARY.qualified}",
+    )
 
 
 def _rows(session: Warehouse, first: dt.date, last: dt.date) -> dict[dt.date, dict[str, Any]]:

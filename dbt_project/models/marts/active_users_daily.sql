@@ -9,10 +9,9 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='window_replace',
-    window_column='activity_date',
     full_refresh=false,
     on_schema_change='fail',
+    **window_replace('activity_date')
 ) }}
 
 with days as (
@@ -46,5 +45,5 @@ select
     dau,
     wau,
     mau,
-    case when mau > 0 then cast(dau as double precision) / mau end as stickiness
+    case when mau > 0 then {{ dbt.cast('dau', 'double precision') }} / mau end as stickiness
 from counts

@@ -7,10 +7,9 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='window_replace',
-    window_column='activity_date',
     full_refresh=false,
     on_schema_change='fail',
+    **window_replace('activity_date')
 ) }}
 
 with days as (
@@ -58,10 +57,10 @@ select
     purchasers,
     purchases,
     cast(revenue as decimal(38, 4)) as revenue,
-    case when viewers > 0 then cast(cart_adders as double precision) / viewers end
+    case when viewers > 0 then {{ dbt.cast('cart_adders', 'double precision') }} / viewers end
         as view_to_cart_rate,
-    case when cart_adders > 0 then cast(buyers as double precision) / cart_adders end
+    case when cart_adders > 0 then {{ dbt.cast('buyers', 'double precision') }} / cart_adders end
         as cart_to_purchase_rate,
-    case when viewers > 0 then cast(buyers as double precision) / viewers end
+    case when viewers > 0 then {{ dbt.cast('buyers', 'double precision') }} / viewers end
         as view_to_purchase_rate
 from filled

@@ -12,10 +12,9 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='window_replace',
-    window_column='session_start',
     full_refresh=false,
     on_schema_change='fail',
+    **window_replace('session_start', partition_column='session_date')
 ) }}
 
 {%- set inactivity = "interval '30 minutes'" %}
@@ -63,10 +62,10 @@ sessions as (
     group by user_id, session_number
 )
 
--- Text built here is cast to the declared varchar: PostgreSQL would otherwise type it `text`
--- and the incremental schema check would see a change on every run.
+-- Text built here is cast to the declared varchar (`string` on Spark): PostgreSQL would type it `text`
+-- otherwise, and the incremental schema check would see a change on every run.
 select
-    cast(user_id || '/' || cast(session_start as varchar) as varchar) as session_id,
+    {{ dbt.cast("user_id || '/' || " ~ dbt.cast('session_start', 'varchar'), 'varchar') }} as session_id,
     user_id,
     cast(session_start as date) as session_date,
     session_start,
@@ -76,12 +75,12 @@ select
     add_to_carts,
     purchases,
     purchases > 0 as converted,
-    cast(case
+    {{ dbt.cast("case
         when purchases > 0 then 'purchase'
         when add_to_carts > 0 then 'add_to_cart'
         when page_views > 0 then 'page_view'
         else 'other'
-    end as varchar) as furthest_step,
+    end", 'varchar') }} as furthest_step,
     revenue
 from sessions
 where {{ in_window('session_start') }}

@@ -8,10 +8,9 @@
 -- depends_on: {{ source('platform', 'daily_summary') }}
 {{ config(
     materialized='incremental',
-    incremental_strategy='window_replace',
-    window_column='activity_date',
     full_refresh=false,
     on_schema_change='fail',
+    **window_replace('activity_date')
 ) }}
 
 select

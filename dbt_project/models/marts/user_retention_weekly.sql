@@ -45,7 +45,7 @@ select
         as integer) as weeks_since_first_seen,
     cohort_sizes.cohort_users,
     coalesce(active.active_users, 0) as active_users,
-    cast(coalesce(active.active_users, 0) as double precision) / cohort_sizes.cohort_users
+    {{ dbt.cast('coalesce(active.active_users, 0)', 'double precision') }} / cohort_sizes.cohort_users
         as retention
 from cohort_sizes
 inner join weeks on weeks.activity_week >= cohort_sizes.cohort_week

@@ -1,12 +1,14 @@
 """Which dbt target writes the marts: the warehouse's own, so there is one setting.
 
 `dbt_project/profiles.yml` has a target per warehouse backend: `duckdb` writes the DuckDB file
-`WAREHOUSE_URL` names, `postgres` the PostgreSQL database it names, `spark` a local Spark session
-(dbt-spark's `session` method) over the warehouse folder it names. The platform picks the
-target from the parsed URL (`dbt_target`) and hands it, with where to log in, to dbt's
-subprocess (`dbt.environment`). Whether the warehouse can be reached is checked once, when the
-`warehouse` resource starts (the marts' assets require it): an unreachable server or a refused
-login fails before any step, with one message naming `WAREHOUSE_URL`.
+`WAREHOUSE_URL` names, `postgres` the PostgreSQL database it names, `spark` a Spark session in
+dbt's own process (dbt-spark's `session` method) with the platform's Spark settings. The
+platform picks the target from the parsed URL (`dbt_target`) and hands it, with where to log
+in, to dbt's subprocess (`dbt.environment`); a warehouse the marts cannot run on (Spark
+Connect) is refused before dbt starts (`REFUSED_ENV`). Whether the warehouse can be reached
+is checked once, when the `warehouse` resource starts (the marts' assets require it): an
+unreachable server or a refused login fails before any step, with one message naming
+`WAREHOUSE_URL`.
 """
 
 from __future__ import annotations
@@ -25,18 +27,16 @@ from event_analytics.setting_parsers import WarehouseTarget
 TARGET_ENV = "EVENT_ANALYTICS_DBT_TARGET"
 #: The warehouse backends profiles.yml has a target for, by the target's name.
 TARGETS = ("duckdb", "postgres", "spark")
-#: Targets whose adapter cannot build the marts as the models are written (docs/spark.md,
-#: "The marts"): dbt-spark refuses the models' `window_replace` incremental strategy (it takes
-#: only append, merge, insert_overwrite and microbatch), and every other mart builds on
-#: `user_activity_daily`, which uses it.
-MARTS_UNSUPPORTED = {
-    "spark": (
-        "The marts do not run on Spark yet: dbt-spark refuses the models' incremental strategy "
-        "`window_replace` (Parquet tables have no DELETE), and every mart builds on "
-        'user_activity_daily, which uses it. docs/spark.md ("The marts") says what each model '
-        "needs; the platform's own tables and checks run on Spark."
-    )
-}
+#: Set by the platform (`dbt.environment`), for dbt's process only, to why the warehouse
+#: cannot build the marts: the runs then fail at once with that message, before dbt starts.
+REFUSED_ENV = "EVENT_ANALYTICS_DBT_REFUSED"
+#: Why the marts do not run on a Spark Connect warehouse (docs/spark.md, "The marts").
+SPARK_CONNECT_REFUSAL = (
+    "The marts do not run on Spark Connect: dbt-spark's session method starts a Spark session "
+    "of its own, and the platform does not hand it a Connect URL. Point dbt-spark's thrift "
+    "method at the cluster's Thrift server, or build the marts on a spark:// master or a local "
+    'warehouse folder (docs/spark.md, "The marts").'
+)
 
 
 def dbt_target(target: WarehouseTarget) -> str:
@@ -54,9 +54,9 @@ class MartsDbtResource(DbtCliResource):
         super().__init__(project_dir=project_dir, **kwargs)
 
     def cli(self, args: Sequence[str], **kwargs: Any) -> Any:
-        """`dbt ARGS`, unless the warehouse's target cannot build the marts: then one message
-        saying why, before dbt starts (rather than a dbt error per model)."""
-        reason = MARTS_UNSUPPORTED.get(os.environ.get(TARGET_ENV, ""))
-        if reason is not None and "parse" not in args:
+        """`dbt ARGS`, unless the warehouse cannot build the marts: then one message saying
+        why, before dbt starts (rather than a dbt error per model)."""
+        reason = os.environ.get(REFUSED_ENV)
+        if reason and "parse" not in args:
             raise dg.Failure(description=reason)
         return super().cli(args, **kwargs)

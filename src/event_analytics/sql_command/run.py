@@ -14,9 +14,9 @@ have no limit unless asked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 import pyarrow as pa
 
@@ -32,6 +32,8 @@ from event_analytics.sql_command.statement import (
     with_row_limit,
 )
 from event_analytics.warehouse import Warehouse, WarehouseResource, is_transient
+
+T = TypeVar("T")
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -88,16 +90,24 @@ def _row_limit(output: Format, limit: int | None) -> int | None:
 
 
 def _fetch(resource: WarehouseResource, query: str, row_limit: int | None) -> Result:
+    return read_warehouse(
+        resource, lambda session: _rows(session, query, row_limit), "the query failed"
+    )
+
+
+def read_warehouse(resource: WarehouseResource, read: Callable[[Warehouse], T], failure: str) -> T:
+    """`read` on a read-only session of the warehouse. Any error becomes a CommandError that
+    says which went wrong, opening the warehouse or `failure` (the read), secrets hidden."""
     opening = True
     try:
         with resource.connect(read_only=True) as session:
             opening = False
-            return _rows(session, query, row_limit)
+            return read(session)
     except Exception as error:
         if opening:
             raise CommandError(_cannot_open(resource, error)) from None
         message = without_secrets(str(error), resource.url)
-        raise CommandError(f"the query failed: {message}") from None
+        raise CommandError(f"{failure}: {message}") from None
 
 
 def _rows(session: Warehouse, query: str, row_limit: int | None) -> Result:

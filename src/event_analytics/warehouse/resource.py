@@ -27,6 +27,7 @@ from event_analytics.warehouse.url import WarehouseTarget, parse_warehouse_url
 if TYPE_CHECKING:  # each backend is imported when it is the one configured (see `_open`)
     from event_analytics.warehouse.duckdb_backend import DuckDBWarehouse
     from event_analytics.warehouse.postgres_backend import PostgresWarehouse
+    from event_analytics.warehouse.spark.session import SparkOptions
     from event_analytics.warehouse.spark_backend import SparkWarehouse
 
     Session: TypeAlias = DuckDBWarehouse | PostgresWarehouse | SparkWarehouse
@@ -108,19 +109,25 @@ class WarehouseResource(dg.ConfigurableResource):
             raise
         warehouse.close()
 
+    def spark_options(self) -> SparkOptions:
+        """How to start a Spark session on this warehouse (a `spark:`/`sc:` URL and the
+        `SPARK_*` settings): the platform's, and dbt's for the marts."""
+        from event_analytics.warehouse.spark_backend import spark_options
+
+        return spark_options(
+            self.target,
+            warehouse_dir=SPARK_WAREHOUSE_DIR.parse(self.spark_warehouse_dir),
+            driver_memory=SPARK_DRIVER_MEMORY.parse(self.spark_driver_memory),
+            conf=SPARK_CONF.parse(self.spark_conf),
+        )
+
     def _open(self, target: WarehouseTarget, read_only: bool) -> Session:
         """A session of the target's backend. Each backend's module is imported only when it
         is the one configured: a DuckDB deployment never loads a PostgreSQL driver."""
         if target.backend == "spark":
-            from event_analytics.warehouse.spark_backend import SparkWarehouse, spark_options
+            from event_analytics.warehouse.spark_backend import SparkWarehouse
 
-            options = spark_options(
-                target,
-                warehouse_dir=SPARK_WAREHOUSE_DIR.parse(self.spark_warehouse_dir),
-                driver_memory=SPARK_DRIVER_MEMORY.parse(self.spark_driver_memory),
-                conf=SPARK_CONF.parse(self.spark_conf),
-            )
-            return SparkWarehouse.open(options, read_only=read_only)
+            return SparkWarehouse.open(self.spark_options(), read_only=read_only)
         if target.backend == "postgres":
             from event_analytics.warehouse.postgres_backend import (
                 PostgresWarehouse,

@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from event_analytics.dbt.environment import dbt_environment, environment
+from event_analytics.dbt.environment import dbt_environment, environment, spark_conf_for_dbt
 from event_analytics.dbt.project import manifest_path, marts_project
 from event_analytics.dbt.translator import DAILY_MODELS, MartsTranslator
 from event_analytics.dbt.window import build_args
@@ -35,10 +35,12 @@ def _run_dbt(
     warehouse: WarehouseResource,
     args: list[str],
 ) -> Iterator[Any]:
-    # The subprocess inherits the warehouse path only while it is being started.
-    with environment(dbt_environment(warehouse)):
-        invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
+    # The subprocess inherits the warehouse path only while it is being started; on Spark,
+    # SPARK_CONF's file lives until dbt is done (its JVM starts at the first statement).
+    with spark_conf_for_dbt(warehouse) as spark_conf_file:
+        with environment(dbt_environment(warehouse, spark_conf_file)):
+            invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
     # Each invocation writes its artifacts (a few MB) to its own folder under target/. Once
     # streamed they are in Dagster's event log; a failed run raises above and keeps them.
     # Never the project's own target/, which holds the manifest.

@@ -13,6 +13,7 @@ it finds (the dbt marts) with the schema its Parquet files carry.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,21 +67,41 @@ def attach(session: SparkSession, warehouse_dir: str) -> None:
     (the marts dbt writes) the schema of its Parquet files. On a cluster's shared file system
     (a URI) the platform's tables are declared as they are created (`create`).
     """
+    for schema, name, folder in _table_folders(warehouse_dir):
+        qualified = f"{schema}.{name}"
+        if qualified in _BY_NAME:
+            create(session, warehouse_dir, _BY_NAME[qualified])
+        elif _has_data(folder):
+            session.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+            session.sql(
+                f"CREATE TABLE IF NOT EXISTS {qualified} USING parquet LOCATION :location",
+                args={"location": str(folder)},
+            )
+            # dbt writes these in its own process: files this session listed may be gone.
+            session.catalog.refreshTable(qualified)
+
+
+def tables_with_data(warehouse_dir: str) -> list[str]:
+    """`schema.name` of every table folder under a local warehouse folder that holds Parquet
+    files: what another process (dbt's) can declare from the files alone."""
+    return [
+        f"{schema}.{name}"
+        for schema, name, folder in _table_folders(warehouse_dir)
+        if _has_data(folder)
+    ]
+
+
+def _table_folders(warehouse_dir: str) -> Iterator[tuple[str, str, Path]]:
+    """(schema, name, folder) of each `<schema>.db/<name>` folder with lower-case identifier
+    names (anything else is not a table of this layout), on a local warehouse folder."""
     root = Path(warehouse_dir)
-    if "://" in warehouse_dir or not root.is_dir():
+    if not warehouse_dir or "://" in warehouse_dir or not root.is_dir():
         return
     for schema_dir in sorted(root.glob("*.db")):
         schema = schema_dir.name.removesuffix(".db")
         for folder in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
-            qualified = f"{schema}.{folder.name}"
-            if qualified in _BY_NAME:
-                create(session, warehouse_dir, _BY_NAME[qualified])
-            elif _is_identifier(schema) and _is_identifier(folder.name) and _has_data(folder):
-                session.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
-                session.sql(
-                    f"CREATE TABLE IF NOT EXISTS {qualified} USING parquet LOCATION :location",
-                    args={"location": str(folder)},
-                )
+            if _is_identifier(schema) and _is_identifier(folder.name):
+                yield schema, folder.name, folder
 
 
 def detach_all(session: SparkSession) -> None:

@@ -17,6 +17,8 @@ What is set, and why:
 - `spark.pyspark.python`: in local mode the Python workers run this interpreter, so they import
   the platform (validator, landing zone) from the same environment.
 - the UI and the console progress bar are off: a run's log is not a terminal.
+- SPARK_CONF's settings (credentials among them) reach the JVM in a file only this user can
+  read (`conf_file`), never on its command line, where `ps` shows them to every user.
 
 A process holds one SparkContext; a second `connect()` reuses it, and the runtime settings
 above are applied again to the session every time, so a session someone else started (a test
@@ -26,9 +28,12 @@ fixture, a notebook) computes the same way.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
+import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -86,31 +91,96 @@ def get_session(options: SparkOptions) -> SparkSession:
         return session
 
 
+def classic_settings(options: SparkOptions) -> dict[str, str]:
+    """The settings a session of `options` is built with, when it is not Spark Connect: the
+    master, the platform's settings (above) and its warehouse folder. SPARK_CONF's go to the
+    JVM in a file instead (`conf_file`); a key SPARK_CONF sets is left to it.
+
+    dbt's own Spark session (the marts, `dbt.environment`) starts with the same ones.
+    """
+    settings = {"spark.master": options.master, **STATIC_CONF, **RUNTIME_CONF}
+    settings["spark.driver.memory"] = options.driver_memory
+    if options.warehouse_dir:
+        settings["spark.sql.warehouse.dir"] = options.warehouse_dir
+    if options.is_local:
+        # The Python workers run this interpreter, with the platform installed.
+        settings["spark.pyspark.python"] = sys.executable
+        # Spark's 200 shuffle partitions are sized for a cluster; on one machine each is a
+        # task to schedule for a few rows. Two per core (SPARK_CONF may say otherwise).
+        settings["spark.sql.shuffle.partitions"] = str(2 * (os.cpu_count() or 1))
+    user_keys = {key for key, _ in options.conf}
+    return {key: value for key, value in settings.items() if key not in user_keys}
+
+
+@contextmanager
+def conf_file(conf: Sequence[tuple[str, str]]) -> Iterator[str | None]:
+    """SPARK_CONF's settings (secrets among them) in a properties file only this user can read,
+    for a JVM that `spark-submit` starts: `submit_args` names it. Removed on leaving the block;
+    None when there is nothing to write.
+
+    Why a file: PySpark starts the JVM with each setting given to a session builder as a
+    `--conf key=value` argument, and any user of the machine sees those in `ps`.
+    """
+    if not conf:
+        yield None
+        return
+    fd, path = tempfile.mkstemp(prefix="event-analytics-spark-", suffix=".conf")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.writelines(f"{_escaped(key)}={_escaped(value)}\n" for key, value in conf)
+        yield path
+    finally:
+        os.unlink(path)
+
+
+def submit_args(properties_file: str) -> str:
+    """PYSPARK_SUBMIT_ARGS that make `spark-submit` read `properties_file`, in front of any
+    arguments already set there."""
+    existing = os.environ.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+    return f"--properties-file {shlex.quote(properties_file)} {existing}"
+
+
+def _escaped(text: str) -> str:
+    """`text` as a Java properties file reads it back (java.util.Properties.load)."""
+    special = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\f": "\\f"}
+    return "".join(special.get(char, "\\" + char if char in " =:#!" else char) for char in text)
+
+
 def _build(options: SparkOptions) -> SparkSession:
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("event_analytics")
     if options.connect_url is not None:
         builder = builder.remote(options.connect_url)
-    else:
-        builder = builder.master(options.master)
-        for key, value in STATIC_CONF.items():
+        for key, value in options.conf:
             builder = builder.config(key, value)
-        builder = builder.config("spark.driver.memory", options.driver_memory)
-        if options.warehouse_dir:
-            builder = builder.config("spark.sql.warehouse.dir", options.warehouse_dir)
+    else:
         if options.is_local:
-            # The Python workers run this interpreter, with the platform installed.
-            builder = builder.config("spark.pyspark.python", sys.executable)
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-            # Spark's 200 shuffle partitions are sized for a cluster; on one machine each is a
-            # task to schedule for a few rows. Two per core (SPARK_CONF may say otherwise).
-            builder = builder.config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 1)))
-    for key, value in options.conf:
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
+        for key, value in classic_settings(options).items():
+            builder = builder.config(key, value)
+    with conf_file(() if options.connect_url else options.conf) as path:
+        if path is None:
+            session = builder.getOrCreate()
+        else:
+            with _environment("PYSPARK_SUBMIT_ARGS", submit_args(path)):
+                session = builder.getOrCreate()
     if options.connect_url is None:
         # Every failure reaches the caller as an exception with Spark's message; the JVM's own
         # log would print each one again, a page of Java stack per failed query.
         session.sparkContext.setLogLevel("FATAL")
     return session
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """`name=value` in this process's environment during the block (PySpark reads it there)."""
+    saved = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
