@@ -21,6 +21,9 @@ from bench.contenders import CONTENDERS
 from bench.data import parse_size
 from bench.progress import for_terminal
 from bench.runner import BENCH_DAY, Options, run
+from event_analytics.cli import whole_number_at_least
+
+_POSITIVE = whole_number_at_least(1)
 
 #: What ``make bench`` runs when no sizes are given: quick, and still a million events.
 DEFAULT_SIZES = "1M"
@@ -50,16 +53,6 @@ def _contenders(text: str) -> tuple[str, ...]:
     return tuple(n for n in CONTENDERS if n in names)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
     contenders = "; ".join(f"{c.name}: {c.description}" for c in CONTENDERS.values())
@@ -84,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=tuple(CONTENDERS),
         help=f"which to run (default all: {','.join(CONTENDERS)})",
     )
-    parser.add_argument("--repeat", type=_positive, default=1, help="runs per contender (median)")
+    parser.add_argument("--repeat", type=_POSITIVE, default=1, help="runs per contender (median)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the generated events")
     parser.add_argument(
         "--day",
@@ -96,14 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-backfill", action="store_true", help="skip the orchestration scenarios"
     )
     parser.add_argument(
-        "--backfill-days", type=_positive, default=365, help="days in the single-run backfill"
+        "--backfill-days", type=_POSITIVE, default=365, help="days in the single-run backfill"
     )
     parser.add_argument(
-        "--backfill-events", type=_positive, default=1000, help="events per backfill day"
+        "--backfill-events", type=_POSITIVE, default=1000, help="events per backfill day"
     )
     parser.add_argument(
         "--range-days",
-        type=_positive,
+        type=_POSITIVE,
         default=30,
         help="days run as one range run and as single-day runs",
     )

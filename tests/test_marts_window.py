@@ -21,11 +21,11 @@ from event_analytics.dbt.environment import (
     DUCKDB_PATH_ENV,
     connect_attempts,
     dbt_environment,
-    environment,
 )
 from event_analytics.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from event_analytics.dbt.window import build_args, partition_vars
 from event_analytics.partitions import daily_partitions
+from event_analytics.process_environment import environment
 from event_analytics.warehouse import WarehouseResource
 
 UTC = dt.UTC

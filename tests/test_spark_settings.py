@@ -175,9 +175,10 @@ def test_spark_writers_share_a_one_slot_pool() -> None:
 def test_the_marts_on_spark_connect_are_refused_before_dbt_starts() -> None:
     import dagster as dg
 
-    from event_analytics.dbt.environment import dbt_environment, environment
+    from event_analytics.dbt.environment import dbt_environment
     from event_analytics.dbt.project import DBT_EXECUTABLE, marts_project
     from event_analytics.dbt.target import REFUSED_ENV, SPARK_CONNECT_REFUSAL, MartsDbtResource
+    from event_analytics.process_environment import environment
 
     values = dbt_environment(WarehouseResource(url="sc://spark.example:15002"))
     assert values[REFUSED_ENV] == SPARK_CONNECT_REFUSAL

@@ -62,26 +62,19 @@ def _folder(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{text!r} {error}") from None
 
 
-def _positive_int(text: str) -> int:
-    """argparse type: an integer of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def whole_number_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum`, or a message saying why not."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
 
-def _non_negative_int(text: str) -> int:
-    """argparse type: an integer of at least 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+    return parse
 
 
 class _DescribedExamples(argparse.HelpFormatter):
@@ -134,7 +127,7 @@ def _add_sql(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--limit",
-        type=_non_negative_int,
+        type=whole_number_at_least(0),
         metavar="N",
         help=f"print at most N rows, 0 for all (default: {TABLE_ROW_LIMIT} for the table, "
         "all for jsonl and csv)",
@@ -182,10 +175,12 @@ def _add_generate(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         help="folder to write (a path or a file:// URL); never defaults to EVENTS_LANDING_URL",
     )
     parser.add_argument("--start", type=_iso_date, required=True, help="first day (YYYY-MM-DD)")
-    parser.add_argument("--days", type=_positive_int, required=True, help="number of days")
+    parser.add_argument(
+        "--days", type=whole_number_at_least(1), required=True, help="number of days"
+    )
     parser.add_argument(
         "--events-per-day",
-        type=_positive_int,
+        type=whole_number_at_least(1),
         required=True,
         help="non-blank lines per day (events, re-sends and malformed lines)",
     )

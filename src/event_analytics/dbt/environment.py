@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from event_analytics.dbt.target import (
@@ -129,22 +128,3 @@ def _spark_environment(warehouse: WarehouseResource, spark_conf_file: str | None
     if spark_conf_file is not None:
         values["PYSPARK_SUBMIT_ARGS"] = submit_args(spark_conf_file)
     return values
-
-
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set `values` in `os.environ` for the duration of the block, then restore it.
-
-    `DbtCliResource.cli` hands the subprocess a copy of `os.environ` and offers no other way
-    to add to it; the variables only need to be there while it starts the process.
-    """
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

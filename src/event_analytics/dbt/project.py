@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from event_analytics.dbt.environment import environment
+from event_analytics.process_environment import environment
 
 # src/event_analytics/dbt/project.py -> the repository root, where `dbt_project/` lives.
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"

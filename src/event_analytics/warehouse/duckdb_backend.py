@@ -134,10 +134,7 @@ class DuckDBWarehouse(ConnectionTransactions, Warehouse):
         for table in tables:
             # No primary keys: DuckDB checks them eagerly inside a delete-then-insert
             # transaction; the asset checks enforce uniqueness instead.
-            columns = ", ".join(
-                f"{c.name} {TYPES[c.kind]}{'' if c.nullable else ' NOT NULL'}"
-                for c in table.columns
-            )
+            columns = table.columns_ddl(TYPES)
             self.execute(f"CREATE TABLE IF NOT EXISTS {table.qualified} ({columns})")
 
     def append(self, table: Table, rows: pa.Table) -> None:

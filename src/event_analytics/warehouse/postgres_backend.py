@@ -329,10 +329,7 @@ class PostgresWarehouse(ConnectionTransactions, Warehouse):
                 ddl.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             for table in tables:
                 # No primary keys, as on DuckDB: the asset checks enforce uniqueness.
-                columns = ", ".join(
-                    f"{c.name} {TYPES[c.kind]}{'' if c.nullable else ' NOT NULL'}"
-                    for c in table.columns
-                )
+                columns = table.columns_ddl(TYPES)
                 ddl.execute(f"CREATE TABLE IF NOT EXISTS {table.qualified} ({columns})")
 
     def append(self, table: Table, rows: pa.Table) -> None:

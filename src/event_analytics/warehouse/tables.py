@@ -8,6 +8,7 @@ window of days atomically. Assets name a table; they never write DDL or know its
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -63,6 +64,13 @@ class Table:
     @property
     def partition_kind(self) -> Kind:
         return next(c.kind for c in self.columns if c.name == self.partition_column)
+
+    def columns_ddl(self, types: Mapping[Kind, str]) -> str:
+        """The column list of a CREATE TABLE, in an engine's type names (`types`). The names
+        come from this catalog, checked when it is built, so they may stand in SQL text."""
+        return ", ".join(
+            f"{c.name} {types[c.kind]}{'' if c.nullable else ' NOT NULL'}" for c in self.columns
+        )
 
 
 def _events(schema: str, name: str, user_required: bool) -> Table:

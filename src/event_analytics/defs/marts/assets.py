@@ -17,12 +17,13 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from event_analytics.dbt.environment import dbt_environment, environment, spark_conf_for_dbt
+from event_analytics.dbt.environment import dbt_environment, spark_conf_for_dbt
 from event_analytics.dbt.project import manifest_path, marts_project
 from event_analytics.dbt.translator import DAILY_MODELS, MartsTranslator
 from event_analytics.dbt.window import build_args
 from event_analytics.partitions import daily_partitions
 from event_analytics.policies import SINGLE_RUN_BACKFILL, WAREHOUSE_POOL
+from event_analytics.process_environment import environment
 from event_analytics.warehouse import WarehouseResource
 
 MANIFEST = manifest_path()

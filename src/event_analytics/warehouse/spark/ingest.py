@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 
     from event_analytics.landing import LandedFile
 
-# Bytes read from one file at a time (whole lines), as in the driver-side load.
-CHUNK_BYTES = 16 * 1024 * 1024
-
 FILES_SCHEMA = "day DATE, relative_path STRING, size_bytes BIGINT, modified_ns BIGINT, etag STRING"
 
 COMBINED = pa.schema(
@@ -59,29 +56,16 @@ COMBINED = pa.schema(
         ("rows_rejected", pa.int64()),
     ]
 )
+#: Spark's name of each Arrow type in COMBINED.
+_SPARK_TYPES = {
+    pa.string(): "STRING",
+    pa.date32(): "DATE",
+    pa.int64(): "BIGINT",
+    pa.timestamp("us"): "TIMESTAMP_NTZ",
+    pa.decimal128(18, 4): "DECIMAL(18,4)",
+}
 #: The same schema in Spark's DDL, for `mapInArrow`.
-COMBINED_DDL = ", ".join(
-    [
-        "kind STRING",
-        "partition_date DATE",
-        "source_file STRING",
-        "line_number BIGINT",
-        "raw_line STRING",
-        "reason STRING",
-        "detail STRING",
-        "event_id STRING",
-        "user_id STRING",
-        "event_type STRING",
-        "occurred_at TIMESTAMP_NTZ",
-        "revenue DECIMAL(18,4)",
-        "properties STRING",
-        "extra STRING",
-        "lines_read BIGINT",
-        "blank_lines BIGINT",
-        "rows_loaded BIGINT",
-        "rows_rejected BIGINT",
-    ]
-)
+COMBINED_DDL = ", ".join(f"{field.name} {_SPARK_TYPES[field.type]}" for field in COMBINED)
 # Validator column -> combined column, for a usable line.
 _ROW_NAMES = {"event_date": "partition_date", "source_line": "line_number"}
 
@@ -123,6 +107,8 @@ def validate_files(
 
     def run(files: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         # Imported on the executor: its Python has the platform installed (docs/spark.md).
+        # The files are read in the driver-side load's pieces of whole lines.
+        from event_analytics.ingest import CHUNK_BYTES
         from event_analytics.landing import CorruptFileError, LandedFile, LandingZoneResource
         from event_analytics.validator import LineValidator, lines_table
 

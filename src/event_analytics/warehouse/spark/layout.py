@@ -50,9 +50,7 @@ def create(session: SparkSession, warehouse_dir: str, table: Table) -> None:
     """Declare `table` over its folder (created empty when missing), unless it is declared."""
     # Identifiers come from the table catalog (checked when it is built); the folder is bound.
     session.sql(f"CREATE DATABASE IF NOT EXISTS {table.schema}")
-    columns = ", ".join(
-        f"{c.name} {TYPES[c.kind]}{'' if c.nullable else ' NOT NULL'}" for c in table.columns
-    )
+    columns = table.columns_ddl(TYPES)
     session.sql(
         f"CREATE TABLE IF NOT EXISTS {table.qualified} ({columns}) USING parquet "
         f"PARTITIONED BY ({table.partition_column}) LOCATION :location",

@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from event_analytics.process_environment import environment
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -163,24 +165,10 @@ def _build(options: SparkOptions) -> SparkSession:
         if path is None:
             session = builder.getOrCreate()
         else:
-            with _environment("PYSPARK_SUBMIT_ARGS", submit_args(path)):
+            with environment({"PYSPARK_SUBMIT_ARGS": submit_args(path)}):
                 session = builder.getOrCreate()
     if options.connect_url is None:
         # Every failure reaches the caller as an exception with Spark's message; the JVM's own
         # log would print each one again, a page of Java stack per failed query.
         session.sparkContext.setLogLevel("FATAL")
     return session
-
-
-@contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    """`name=value` in this process's environment during the block (PySpark reads it there)."""
-    saved = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = saved
